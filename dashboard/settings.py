@@ -1,0 +1,88 @@
+"""Settings from `MICROBILL_*` environment variables (12-factor), with embedded defaults.
+
+Domain defaults (limits, fees, due day) come from shared/DOMAIN.md and are settings, never literals in code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "MICROBILL_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: str = ""
+    database_url: str = ""  # empty → SQLite file in the instance folder
+    secret_key: str = ""
+    env: str = "development"  # "production" refuses to start without a secret key
+    ratelimit_storage_uri: str = "memory://"  # redis://… when several workers share limits
+    login_rate_per_ip: str = "20 per minute"
+    login_rate_per_account_ip: str = "5 per minute"
+    session_cookie_secure: bool = False
+    # Domain (shared/DOMAIN.md)
+    legal_max: int = 1_000_000
+    limit_step: int = 10_000
+    arrears_cap: int = 300_000
+    minor_cap: int = 100_000
+    due_day: int = 21
+    late_fee_rate: float = 0.02
+    demo_seed: int = 2025
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _coerce(raw: str, current: Any) -> Any:
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Settings:
+    """Defaults ← environment ← explicit overrides (tests pass a dict)."""
+    base = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        raw = os.environ.get(PREFIX + f.name.upper())
+        if raw is not None:
+            values[f.name] = _coerce(raw, getattr(base, f.name))
+    known = {f.name for f in fields(Settings)}
+    for key, value in (overrides or {}).items():
+        name = key.lower().removeprefix(PREFIX.lower())
+        if name in known:
+            values[name] = value
+        else:
+            values.setdefault("extra", {})[key] = value
+    settings = replace(base, **values)
+    inst = Path(settings.instance_path or instance_path or Path.cwd() / "instance")
+    inst.mkdir(parents=True, exist_ok=True)
+    settings = replace(settings, instance_path=str(inst))
+    if not settings.database_url:
+        settings = replace(settings, database_url=f"sqlite:///{inst / 'microbill.sqlite3'}")
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_dev_secret(settings, inst))
+    return settings
+
+
+def _dev_secret(settings: Settings, inst: Path) -> str:
+    if settings.env == "production":
+        raise RuntimeError("MICROBILL_SECRET_KEY must be set in production")
+    # Generated once into the instance folder so sessions survive restarts of the dev server.
+    path = inst / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
