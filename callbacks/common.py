@@ -1,0 +1,29 @@
+"""Helpers every callback module uses: who is asking, and which of their lines is meant."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from dashboard.context import store
+from dashboard.i18n import pick_lang
+from data.lines import owned_line
+from data.models import Line
+
+
+def user_id() -> int:
+    # The guard already answered 401 to anonymous callers; this is defence in depth.
+    if not current_user.is_authenticated:
+        raise PermissionError("not logged in")
+    return current_user.user_id
+
+
+def line_for_user(line_id: object) -> Line | None:
+    """The line if it belongs to the logged-in user; None for anyone else's id (never their data)."""
+    with store().read() as db:
+        return owned_line(db, user_id(), line_id)
+
+
+def prefs_of(prefs: dict | None) -> tuple[str, str]:
+    prefs = prefs or {}
+    theme = prefs.get("theme") if prefs.get("theme") in ("light", "dark") else "light"
+    return pick_lang(prefs.get("lang")), theme

@@ -1,0 +1,61 @@
+"""Router, line picker and preference toggles shared by every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dash import ClientsideFunction, Dash, Input, Output, State, html, no_update
+
+from callbacks.common import prefs_of, user_id
+from dashboard.context import store
+from dashboard.i18n import t
+from data.lines import lines_of
+from layouts import overview
+from layouts.shell import not_found
+
+PAGES: dict[str, Callable[[str], html.Div]] = {"/": overview.page}
+
+
+def line_label(line, lang: str) -> str:
+    status = "" if line.status == "active" else f" · {t('status.' + line.status, lang)}"
+    name = line.nickname or line.number_masked
+    return f"{name} ({line.carrier} {line.number_masked}){status}"
+
+
+def register(app: Dash) -> None:
+    @app.callback(Output("page", "children"), Input("url", "pathname"), State("prefs", "data"))
+    def route(pathname: str | None, prefs: dict | None):
+        lang, _ = prefs_of(prefs)
+        make = PAGES.get(pathname or "/")
+        return make(lang) if make else not_found(lang)
+
+    @app.callback(
+        Output("line-picker", "options"),
+        Output("line-picker", "value"),
+        Input("url", "pathname"),
+        State("line-picker", "value"),
+        State("prefs", "data"),
+    )
+    def line_options(_pathname, current, prefs):
+        lang, _ = prefs_of(prefs)
+        with store().read() as db:
+            lines = lines_of(db, user_id())
+        options = [{"label": line_label(line, lang), "value": line.id} for line in lines]
+        ids = {line.id for line in lines}
+        value = current if current in ids else (lines[0].id if lines else None)
+        return options, value if value != current else no_update
+
+    app.clientside_callback(
+        ClientsideFunction("prefs", "toggleTheme"),
+        Output("prefs", "data"),
+        Input("theme-toggle", "n_clicks"),
+        State("prefs", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("prefs", "toggleLang"),
+        Output("lang-toggle", "className"),
+        Input("lang-toggle", "n_clicks"),
+        State("prefs", "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,106 @@
+"""The application factory: Flask + Dash + store, security and callbacks, per app (no globals)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dash import Dash
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from callbacks import overview as overview_callbacks
+from callbacks import shell as shell_callbacks
+from dashboard.auth import client_ip, init_auth
+from dashboard.i18n import pick_lang, t
+from dashboard.security import init_security
+from dashboard.settings import Settings, load_settings
+from data.db import Store
+from layouts.shell import shell
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+
+INDEX = """<!DOCTYPE html>
+<html lang="ko">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<footer>
+{%config%}
+{%scripts%}
+{%renderer%}
+</footer>
+</body>
+</html>"""
+
+
+def create_app(config: dict[str, Any] | None = None) -> Dash:
+    settings = load_settings(config)
+    server = _make_server(settings)
+    app = Dash(
+        __name__,
+        server=server,
+        assets_folder=str(ASSETS),
+        title=t("app.title"),
+        update_title=None,
+        compress=True,
+        serve_locally=True,
+        suppress_callback_exceptions=True,  # pages are swapped in by the router
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        external_stylesheets=["/assets/vendor/bootstrap.min.css"],
+        index_string=INDEX,
+    )
+    app.layout = _serve_layout
+    for module in (shell_callbacks, overview_callbacks):
+        module.register(app)
+    csp = _content_security_policy(app)
+    init_security(server, server.extensions["csrf"], csp)
+    return app
+
+
+def _make_server(settings: Settings) -> Flask:
+    server = Flask("dashboard", instance_path=settings.instance_path)
+    server.config.update(
+        MICROBILL=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in the guard, so bearer-token API calls can skip it
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+    )
+    server.config.update(settings.extra)
+    server.extensions["microbill_store"] = Store(settings.database_url)
+    server.extensions["csrf"] = CSRFProtect(server)
+    limiter = Limiter(client_ip, app=server, storage_uri=settings.ratelimit_storage_uri,
+                      strategy="moving-window", headers_enabled=True)
+    server.extensions["microbill_limiter"] = limiter
+    init_auth(server, limiter)
+    return server
+
+
+def _serve_layout():
+    lang = pick_lang(request.cookies.get("lang"))
+    theme = "dark" if request.cookies.get("theme") == "dark" else "light"
+    return shell(lang, theme, generate_csrf())
+
+
+def _content_security_policy(app: Dash) -> str:
+    # Dash's only inline script (the renderer bootstrap) is allowed by hash, not 'unsafe-inline'.
+    hashes = " ".join(f"'{h}'" for h in app.csp_hashes())
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; "  # plotly.js injects style elements
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )

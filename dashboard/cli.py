@@ -1,0 +1,135 @@
+"""`microbill` command line: database, demo, users and serving."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from dashboard.settings import load_settings
+from data.db import Store
+
+
+def _store() -> Store:
+    return Store(load_settings().database_url)
+
+
+@click.group()
+def main() -> None:
+    """Microbill — 휴대폰 소액결제 대시보드."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations."""
+    from data.migrate import upgrade
+
+    store = _store()
+    upgrade(store.engine)
+    click.echo("database is up to date")
+
+
+@main.command("seed-demo")
+@click.option("--seed", type=int, default=None, help="Random seed (default MICROBILL_DEMO_SEED).")
+def seed_demo_cmd(seed: int | None) -> None:
+    """Migrate, create the demo user with 3 lines of history, print its credentials."""
+    _seed_and_print(seed)
+
+
+def _seed_and_print(seed: int | None) -> None:
+    from data.migrate import upgrade
+    from data.seed import seed_demo
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    upgrade(store.engine)
+    with store.write() as session:
+        account = seed_demo(session, seed if seed is not None else settings.demo_seed)
+    what = "created" if account.created else "already there (password reset)"
+    click.echo(f"Demo user {what}:\n  email:    {account.email}\n  password: {account.password}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+def create_user_cmd(email: str, password: str) -> None:
+    """Create a user account."""
+    from data.accounts import EmailTaken, create_user
+
+    if len(password) < 10:
+        raise click.BadParameter("at least 10 characters", param_hint="--password")
+    try:
+        with _store().write() as session:
+            user = create_user(session, email, password)
+    except EmailTaken as exc:
+        raise click.ClickException(f"{email} is already registered") from exc
+    click.echo(json.dumps({"id": user.id, "email": user.email}))
+
+
+@main.command("add-line")
+@click.option("--email", required=True)
+@click.option("--carrier", required=True, help="KT, SKT, LGU+ (LGT), MVNO")
+@click.option("--number", required=True, help="010-1234-5678 (stored masked)")
+@click.option("--nickname", default="")
+@click.option("--limit", "limit", type=int, default=None, help="Monthly 소액결제 limit in won")
+@click.option("--content-limit", type=int, default=None, help="Monthly 콘텐츠이용료 limit in won")
+@click.option("--minor", is_flag=True)
+def add_line_cmd(email, carrier, number, nickname, limit, content_limit, minor) -> None:
+    """Add a phone line to a user and print its id."""
+    from sqlalchemy import select
+
+    from dashboard.formatting import mask_number
+    from data.lines import create_line
+    from data.models import User
+
+    try:
+        masked = mask_number(number)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--number") from exc
+    limits = {k: v for k, v in (("micropayment", limit), ("content", content_limit)) if v is not None}
+    with _store().write() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        try:
+            line = create_line(session, user_id=user.id, carrier=carrier, number_masked=masked,
+                               nickname=nickname, is_minor=minor, limits=limits)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--carrier") from exc
+        line_id = line.id
+    click.echo(line_id)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug", is_flag=True)
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the app (development server; use gunicorn in production, see README)."""
+    from dashboard.app import create_app
+    from data.migrate import upgrade
+
+    app = create_app()
+    upgrade(app.server.extensions["microbill_store"].engine)
+    click.echo(f"Microbill on http://{host}:{port}")
+    app.run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
+    """Seed the demo data and serve it."""
+    _seed_and_print(None)
+    ctx.invoke(serve, host=host, port=port, debug=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

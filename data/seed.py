@@ -1,0 +1,96 @@
+"""`microbill seed-demo`: a demo user with three lines and 14 months of seeded history."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from data import accounts
+from data.demo import DemoCharge, demo_lines
+from data.importing.normalize import merchant_key
+from data.lines import create_line
+from data.models import Transaction, User
+from data.vocab import month_bounds_utc, months_back, usage_month
+
+DEMO_EMAIL = "demo@microbill.kr"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    created: bool
+
+
+def seed_demo(session: Session, seed: int, now: datetime | None = None, password: str | None = None) -> DemoAccount:
+    """Create the demo user and lines once; on later runs reset the password and keep the data."""
+    now = now or datetime.now(UTC)
+    password = password or secrets.token_urlsafe(9)
+    user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if user is not None:
+        user.password_hash = accounts._hasher.hash(password)
+        return DemoAccount(DEMO_EMAIL, password, created=False)
+    user = accounts.create_user(session, DEMO_EMAIL, password)
+    first_month = months_back(usage_month(now), 14)[0]
+    history_start = month_bounds_utc(first_month)[0]
+    for demo in demo_lines(seed, now):
+        line = create_line(
+            session,
+            user_id=user.id,
+            carrier=demo.carrier,
+            number_masked=_mask(demo.number),
+            nickname=demo.nickname,
+            is_minor=demo.is_minor,
+            limits=demo.limits,
+            effective_from=history_start,
+        )
+        insert_charges(session, line.id, demo.charges, source="demo")
+    return DemoAccount(DEMO_EMAIL, password, created=True)
+
+
+def _mask(number: str) -> str:
+    return f"{number[:3]}-****-{number[-4:]}"
+
+
+def insert_charges(session: Session, line_id: int, charges: list[DemoCharge], source: str) -> int:
+    """Bulk insert (one executemany), then link cancellations to their payments."""
+    created = datetime.now(UTC)
+    rows = [
+        {
+            "line_id": line_id,
+            "occurred_at": c.occurred_at,
+            "usage_month": usage_month(c.occurred_at),
+            "merchant": c.merchant,
+            "merchant_key": merchant_key(c.merchant),
+            "pg": c.pg,
+            "product": c.product,
+            "category": c.category,
+            "bucket": c.bucket,
+            "amount": c.amount,
+            "status": c.status,
+            "pay_type": c.pay_type,
+            "source": source,
+            "external_id": c.external_id,
+            "refund": False,
+            "created_at": created,
+        }
+        for c in charges
+    ]
+    if rows:
+        session.execute(insert(Transaction), rows)
+    links = {c.external_id: c.cancels for c in charges if c.cancels}
+    if links:
+        ids = dict(session.execute(
+            select(Transaction.external_id, Transaction.id).where(Transaction.line_id == line_id)
+        ).all())
+        for cancel_ext, payment_ext in links.items():
+            session.execute(
+                Transaction.__table__.update()
+                .where(Transaction.id == ids[cancel_ext])
+                .values(cancels_id=ids[payment_ext])
+            )
+    return len(rows)

@@ -1,0 +1,55 @@
+"""The frame around every page: top bar (line picker, language, theme, logout) and the page slot."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.i18n import t
+
+
+def top_bar(lang: str, csrf_token: str) -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(t("app.title", lang), href="/", id="brand", className="fw-bold"),
+                html.Div(
+                    [
+                        dcc.Dropdown(id="line-picker", clearable=False, searchable=False, persistence=True,
+                                     placeholder=t("line.pick", lang), className="line-picker",
+                                     style={"minWidth": "180px"}),
+                        dbc.Button(t("nav.lang", lang), id="lang-toggle", color="secondary", outline=True,
+                                   size="sm"),
+                        html.Button("◐", id="theme-toggle", className="btn btn-sm btn-outline-secondary",
+                                    title=t("nav.theme", lang), **{"aria-label": t("nav.theme", lang)}),
+                        html.Form(
+                            [dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+                             dbc.Button(t("nav.logout", lang), id="logout", type="submit", color="link",
+                                        size="sm")],
+                            action="/logout", method="POST", className="m-0",
+                        ),
+                    ],
+                    className="d-flex align-items-center gap-2 flex-wrap ms-auto topbar-tools",
+                ),
+            ],
+            fluid=True,
+            className="flex-wrap gap-2",
+        ),
+        className="border-bottom mb-3 topbar",
+        sticky="top",
+    )
+
+
+def shell(lang: str, theme: str, csrf_token: str) -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Store(id="prefs", data={"lang": lang, "theme": theme}),
+            html.Div(top_bar(lang, csrf_token), id="topbar-slot"),
+            dbc.Container(html.Main(id="page", role="main"), fluid=True, className="pb-5 page-container"),
+        ]
+    )
+
+
+def not_found(lang: str) -> html.Div:
+    return html.Div([html.H1("404", className="h3"), html.P(t("line.none", lang))])
