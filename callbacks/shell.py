@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dash import ClientsideFunction, Dash, Input, Output, State, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, html
 
 from callbacks.common import prefs_of, user_id
 from dashboard.context import store
@@ -43,7 +43,7 @@ def register(app: Dash) -> None:
         options = [{"label": line_label(line, lang), "value": line.id} for line in lines]
         ids = {line.id for line in lines}
         value = current if current in ids else (lines[0].id if lines else None)
-        return options, value if value != current else no_update
+        return options, value
 
     app.clientside_callback(
         ClientsideFunction("prefs", "toggleTheme"),

@@ -11,10 +11,11 @@ GRAPH_CONFIG = {"locale": "ko", "displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def section(title: str, *children, id: str | None = None) -> dbc.Card:
+def section(title: str | None, *children, id: str | None = None) -> dbc.Card:
+    """A card; charts pass title=None because the figure carries its own title."""
     kwargs = {"id": id} if id else {}
-    return dbc.Card(dbc.CardBody([html.H2(title, className="h6 card-title mb-3"), *children]),
-                    className="mb-3 shadow-sm", **kwargs)
+    heading = [html.H2(title, className="h6 card-title mb-3")] if title else []
+    return dbc.Card(dbc.CardBody([*heading, *children]), className="mb-3 shadow-sm", **kwargs)
 
 
 def graph(graph_id: str, figure: dict | None = None, lang: str = "ko", height: int = 320) -> dcc.Graph:

@@ -16,7 +16,7 @@ def page(lang: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(section(t("overview.this_month", lang), html.Div(id="overview-usage")), lg=4),
-                    dbc.Col(section(t("overview.monthly_title", lang), graph("monthly-chart", lang=lang)), lg=8),
+                    dbc.Col(section(None, graph("monthly-chart", lang=lang)), lg=8),
                 ]
             ),
         ]

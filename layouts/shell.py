@@ -15,7 +15,7 @@ def top_bar(lang: str, csrf_token: str) -> dbc.Navbar:
                 dbc.NavbarBrand(t("app.title", lang), href="/", id="brand", className="fw-bold"),
                 html.Div(
                     [
-                        dcc.Dropdown(id="line-picker", clearable=False, searchable=False, persistence=True,
+                        dcc.Dropdown(id="line-picker", clearable=False, searchable=False,
                                      placeholder=t("line.pick", lang), className="line-picker",
                                      style={"minWidth": "180px"}),
                         dbc.Button(t("nav.lang", lang), id="lang-toggle", color="secondary", outline=True,
@@ -35,6 +35,7 @@ def top_bar(lang: str, csrf_token: str) -> dbc.Navbar:
             fluid=True,
             className="flex-wrap gap-2",
         ),
+        color="body-tertiary",
         className="border-bottom mb-3 topbar",
         sticky="top",
     )

@@ -126,6 +126,16 @@ def client(app):
     return app.server.test_client()
 
 
+@pytest.fixture
+def store_for_url(database_url):
+    """A store on the test database without building an app (for tests that run their own server)."""
+    from data.db import Store
+
+    db = Store(database_url)
+    yield db
+    db.dispose()
+
+
 # ---- output for screenshots ------------------------------------------------------------------
 
 @pytest.fixture
