@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, html
 
+from callbacks import Page
 from callbacks.common import line_for_user, prefs_of
 from dashboard.context import store
 from dashboard.i18n import t
 from data.limits_history import limits_by_month
 from data.usage import monthly_usage
 from data.vocab import BUCKETS, kst_today, months_back
+from layouts import overview as overview_layout
 from layouts.components import usage_meter
 from layouts.figures import monthly_bars
 
 EMPTY_FIGURE = {"data": [], "layout": {}}
+PAGE = Page("/", "nav.overview", overview_layout.page, order=0)
 
 
 def register(app: Dash) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from dash import ClientsideFunction, Dash, Input, Output, State, html
+from dash import ClientsideFunction, Dash, Input, Output, State
 
 from callbacks.common import prefs_of, user_id
 from dashboard.context import store
 from dashboard.i18n import t
 from data.lines import lines_of
-from layouts import overview
 from layouts.shell import not_found
-
-PAGES: dict[str, Callable[[str], html.Div]] = {"/": overview.page}
 
 
 def line_label(line, lang: str) -> str:
@@ -26,7 +21,9 @@ def register(app: Dash) -> None:
     @app.callback(Output("page", "children"), Input("url", "pathname"), State("prefs", "data"))
     def route(pathname: str | None, prefs: dict | None):
         lang, _ = prefs_of(prefs)
-        make = PAGES.get(pathname or "/")
+        from callbacks import pages  # late: the page modules import this one's helpers
+
+        make = {page.path: page.layout for page in pages()}.get(pathname or "/")
         return make(lang) if make else not_found(lang)
 
     @app.callback(

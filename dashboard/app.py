@@ -10,8 +10,8 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from callbacks import overview as overview_callbacks
-from callbacks import shell as shell_callbacks
+import callbacks
+from dashboard.api import init_api
 from dashboard.auth import client_ip, init_auth
 from dashboard.i18n import pick_lang, t
 from dashboard.security import init_security
@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
         index_string=INDEX,
     )
     app.layout = _serve_layout
-    for module in (shell_callbacks, overview_callbacks):
+    for module in callbacks.modules():
         module.register(app)
     csp = _content_security_policy(app)
     init_security(server, server.extensions["csrf"], csp)
@@ -85,18 +85,20 @@ def _make_server(settings: Settings) -> Flask:
                       strategy="moving-window", headers_enabled=True)
     server.extensions["microbill_limiter"] = limiter
     init_auth(server, limiter)
+    init_api(server)
     return server
 
 
 def _serve_layout():
     lang = pick_lang(request.cookies.get("lang"))
     theme = "dark" if request.cookies.get("theme") == "dark" else "light"
-    return shell(lang, theme, generate_csrf())
+    nav = [(page.path, t(page.label_key, lang)) for page in callbacks.pages() if page.in_nav]
+    return shell(lang, theme, generate_csrf(), nav)
 
 
 def _content_security_policy(app: Dash) -> str:
     # Dash's only inline script (the renderer bootstrap) is allowed by hash, not 'unsafe-inline'.
-    hashes = " ".join(f"'{h}'" for h in app.csp_hashes())
+    hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-…'
     return (
         "default-src 'self'; "
         f"script-src 'self' {hashes}; "

@@ -7,7 +7,7 @@ truth, so logout (which deletes it) makes a copied cookie worthless.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
@@ -19,7 +19,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from dashboard.context import store
 from dashboard.i18n import pick_lang, t
-from data import accounts
+from data import accounts, tokens
+
+# Token callers never count as freshly authenticated: sensitive actions need the password.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -87,6 +90,20 @@ def init_auth(server: Flask, limiter: Limiter) -> None:
             if row is None:
                 return None
             return SessionUser(row.id, row.user_id, row.user.email, row.authenticated_at)
+
+    @manager.request_loader
+    def load_bearer(req) -> SessionUser | None:
+        # API integrations send `Authorization: Bearer …` instead of a session cookie.
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        with store().read() as db:
+            user = tokens.user_for_token(db, header.removeprefix("Bearer ").strip())
+            if user is None:
+                return None
+            who = SessionUser(f"token:{user.id}", user.id, user.email, EPOCH)
+        req.bearer_authenticated = True  # no ambient credentials → no CSRF token needed
+        return who
 
     bp = Blueprint("auth", __name__)
 

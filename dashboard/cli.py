@@ -72,6 +72,24 @@ def create_user_cmd(email: str, password: str) -> None:
     click.echo(json.dumps({"id": user.id, "email": user.email}))
 
 
+@main.command("create-token")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def create_token_cmd(email: str, name: str) -> None:
+    """Create an API bearer token for a user and print it (shown only once)."""
+    from sqlalchemy import select
+
+    from data.models import User
+    from data.tokens import create_token
+
+    with _store().write() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        token = create_token(session, user.id, name)
+    click.echo(token)
+
+
 @main.command("add-line")
 @click.option("--email", required=True)
 @click.option("--carrier", required=True, help="KT, SKT, LGU+ (LGT), MVNO")

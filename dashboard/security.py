@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from dashboard.i18n import t
 
 # Routes anonymous visitors may reach: the auth forms and static files (Dash's JS bundles are static).
-PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_json"}
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer copies it into the X-CSRFToken header

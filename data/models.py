@@ -5,10 +5,11 @@ The schema is created only by Alembic migrations (data/migrations), never by `cr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -65,6 +67,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_day: Mapped[int | None] = mapped_column(Integer)  # None → settings.due_day
 
     lines: Mapped[list[Line]] = relationship(back_populates="owner", order_by="Line.id")
 
@@ -95,6 +98,8 @@ class Line(Base):
     is_minor: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(12), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    block_reason: Mapped[str | None] = mapped_column(String(40))
 
     owner: Mapped[User] = relationship(back_populates="lines")
     limits: Mapped[list[LineLimit]] = relationship(
@@ -166,3 +171,165 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Bill(Base):
+    """One line's bill for one usage month: per-bucket usage + unpaid carried over + late fee."""
+
+    __tablename__ = "bills"
+    __table_args__ = (UniqueConstraint("line_id", "usage_month", name="uq_bills_line_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    usage_month: Mapped[str] = mapped_column(String(7))
+    micropayment_amount: Mapped[int] = mapped_column(Integer, default=0)
+    content_amount: Mapped[int] = mapped_column(Integer, default=0)
+    carried_over: Mapped[int] = mapped_column(Integer, default=0)
+    # The bill whose unpaid total was carried into this one (it is settled by paying this one).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id", ondelete="SET NULL"))
+    late_fee: Mapped[int] = mapped_column(Integer, default=0)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | paid | overdue | carried
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def total(self) -> int:
+        return self.micropayment_amount + self.content_amount + self.carried_over + self.late_fee
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key", name="uq_payments_user_key"),
+        # At most one successful payment per bill, enforced by the database itself.
+        Index("uq_payments_bill_succeeded", "bill_id", unique=True,
+              sqlite_where=text("status = 'succeeded'"), postgresql_where=text("status = 'succeeded'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(20))  # card | virtual_account
+    amount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # succeeded | pending | declined
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    va_bank: Mapped[str | None] = mapped_column(String(20))
+    va_account: Mapped[str | None] = mapped_column(String(30))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Budget(Base):
+    """A line's monthly budget (≤ its limit) and alert thresholds."""
+
+    __tablename__ = "budgets"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    thresholds: Mapped[str] = mapped_column(String(60), default="50,80,100")  # percents
+    large_charge: Mapped[int | None] = mapped_column(Integer)  # "single charge over X" won
+    notify_new_merchant: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """An alert; `rule_key` (rule, threshold, month) is unique per line so each fires once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("line_id", "rule_key", name="uq_alerts_line_rule"),
+        Index("ix_alerts_user_read", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    rule_key: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """Outbox: written with the alert, delivered (mail/webhook) after commit, retried on failure."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BlockLink(Base):
+    """A single-use "block now" link sent with an alert; the signed token carries this id."""
+
+    __tablename__ = "block_links"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CategoryRule(Base):
+    """"Always file merchant X under Y", per user, applied to past and future rows."""
+
+    __tablename__ = "category_rules"
+    __table_args__ = (UniqueConstraint("user_id", "merchant_key", name="uq_category_rules_user_merchant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    merchant_key: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportMapping(Base):
+    """A remembered column mapping for files whose headers we did not recognise."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (UniqueConstraint("user_id", "signature", name="uq_import_mappings_user_signature"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    signature: Mapped[str] = mapped_column(String(64))  # hash of the header row
+    mapping: Mapped[str] = mapped_column(Text)  # JSON {raw header: field}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecurringExclusion(Base):
+    """A recurring charge the user marked as cancelled: left out of the forecast."""
+
+    __tablename__ = "recurring_exclusions"
+    __table_args__ = (UniqueConstraint("line_id", "merchant", name="uq_recurring_exclusions_line_merchant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    merchant: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

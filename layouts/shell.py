@@ -8,11 +8,17 @@ from dash import dcc, html
 from dashboard.i18n import t
 
 
-def top_bar(lang: str, csrf_token: str) -> dbc.Navbar:
+def nav_links(nav: list[tuple[str, str]]) -> dbc.Nav:
+    return dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=path, active="exact")) for path, label in nav],
+                   pills=True, className="nav-pages flex-nowrap overflow-auto", id="nav-pages")
+
+
+def top_bar(lang: str, csrf_token: str, nav: list[tuple[str, str]]) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(t("app.title", lang), href="/", id="brand", className="fw-bold"),
+                nav_links(nav),
                 html.Div(
                     [
                         dcc.Dropdown(id="line-picker", clearable=False, searchable=False,
@@ -41,12 +47,12 @@ def top_bar(lang: str, csrf_token: str) -> dbc.Navbar:
     )
 
 
-def shell(lang: str, theme: str, csrf_token: str) -> html.Div:
+def shell(lang: str, theme: str, csrf_token: str, nav: list[tuple[str, str]]) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="url"),
             dcc.Store(id="prefs", data={"lang": lang, "theme": theme}),
-            html.Div(top_bar(lang, csrf_token), id="topbar-slot"),
+            html.Div(top_bar(lang, csrf_token, nav), id="topbar-slot"),
             dbc.Container(html.Main(id="page", role="main"), fluid=True, className="pb-5 page-container"),
         ]
     )

@@ -52,7 +52,6 @@ def screenshots(dash_duo, folder: Path, name: str, ready_selector: str) -> list[
             dash_duo._wait_for(
                 lambda _: driver.execute_script("return document.documentElement.dataset.bsTheme") == theme,
                 timeout=5, msg="theme not applied")
-            dash_duo.wait_for_no_elements("._dash-loading", timeout=15) if hasattr(dash_duo, "wait_for_no_elements") else None
             driver.execute_script("return document.fonts.ready")
             path = folder / f"{name}-{theme}-{label}.png"
             driver.save_screenshot(str(path))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from data.models import Transaction
+from data.models import Transaction, utcnow
 from data.vocab import usage_month
-from data.models import utcnow
 from tests.helpers import csrf_header, dash_update, login, make_line, make_user
 
 OVERVIEW = "..overview-usage.children...monthly-chart.figure.."
