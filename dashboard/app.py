@@ -13,6 +13,8 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 import callbacks
 from dashboard.api import init_api
 from dashboard.auth import client_ip, init_auth
+from dashboard.block_link_routes import init_block_links
+from dashboard.export_routes import init_export
 from dashboard.i18n import pick_lang, t
 from dashboard.security import init_security
 from dashboard.settings import Settings, load_settings
@@ -76,7 +78,8 @@ def _make_server(settings: Settings) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the guard, so bearer-token API calls can skip it
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        # An import file reaches Dash base64-encoded inside JSON (x4/3): leave room for the largest allowed.
+        MAX_CONTENT_LENGTH=max(25 * 1024 * 1024, settings.import_max_bytes * 3 // 2),
     )
     server.config.update(settings.extra)
     server.extensions["microbill_store"] = Store(settings.database_url)
@@ -86,6 +89,8 @@ def _make_server(settings: Settings) -> Flask:
     server.extensions["microbill_limiter"] = limiter
     init_auth(server, limiter)
     init_api(server)
+    init_block_links(server)  # the mailed block-now link (/b/<token>)
+    init_export(server)
     return server
 
 

@@ -90,6 +90,42 @@ def create_token_cmd(email: str, name: str) -> None:
     click.echo(token)
 
 
+@main.command("forecast")
+@click.option("--line", "line_id", type=int, required=True)
+@click.option("--as-of", "as_of", default=None, help="Date or ISO time (KST when naive); default now.")
+@click.option("--json", "as_json", is_flag=True)
+def forecast_cmd(line_id: int, as_of: str | None, as_json: bool) -> None:
+    """Forecast a line's bill for the month containing --as-of."""
+    from datetime import UTC, datetime
+
+    from dashboard.formatting import won
+    from dashboard.line_forecast import forecast_line
+    from data.models import Line
+    from data.vocab import KST
+
+    moment = datetime.now(UTC)
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError as exc:
+            raise click.BadParameter("use YYYY-MM-DD or an ISO time", param_hint="--as-of") from exc
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=KST)
+    settings = load_settings()
+    with Store(settings.database_url).read() as session:
+        line = session.get(Line, line_id)
+        if line is None:
+            raise click.ClickException(f"no line {line_id}")
+        result = forecast_line(session, line, moment, settings)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    fc = result.forecast
+    click.echo(f"{fc.billing_month}: {won(fc.expected)} ({won(fc.low)}–{won(fc.high)}), "
+               f"spent {won(fc.spent_to_date)}, due {result.due_date.isoformat()}")
+    if fc.limit_hit_date:
+        click.echo(f"limit {won(fc.limit)} likely reached on {fc.limit_hit_date.isoformat()}")
+
+
 @main.command("add-line")
 @click.option("--email", required=True)
 @click.option("--carrier", required=True, help="KT, SKT, LGU+ (LGT), MVNO")
@@ -122,6 +158,75 @@ def add_line_cmd(email, carrier, number, nickname, limit, content_limit, minor) 
             raise click.BadParameter(str(exc), param_hint="--carrier") from exc
         line_id = line.id
     click.echo(line_id)
+
+
+@main.command("close-month")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Close as of this KST date (start of day); default now. For cron on the 1st, and catch-up.")
+def close_month_cmd(as_of) -> None:
+    """Bill every line's ended months, apply late fees and restrictions. Safe to run again or concurrently."""
+    from datetime import UTC, datetime
+
+    from data.billing import close_all
+    from data.vocab import KST
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    moment = as_of.replace(tzinfo=KST) if as_of else datetime.now(UTC)
+    report = close_all(store, moment, settings)
+    store.dispose()
+    click.echo(json.dumps({"as_of": moment.isoformat(), **report}))
+
+
+@main.command("deliver-notifications")
+@click.option("--limit", default=100, show_default=True, type=int, help="At most this many per run.")
+def deliver_notifications_cmd(limit: int) -> None:
+    """Send pending alert mail and webhooks (and retry failed ones whose backoff has passed)."""
+    from dashboard.notify.outbox import deliver_pending
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    report = deliver_pending(store, settings, limit=limit)
+    store.dispose()
+    click.echo(json.dumps({"sent": len(report.sent), "retrying": len(report.retrying), "failed": len(report.failed)}))
+
+
+@main.command()
+@click.option("--line", "line_id", type=int, required=True, help="The line to charge.")
+@click.option("--rate", default="5/s", show_default=True, help="Requests per second/minute/hour: 5/s, 30/m.")
+@click.option("--url", default="http://127.0.0.1:8050", show_default=True, help="The running server.")
+@click.option("--token", envvar="MICROBILL_API_TOKEN", required=True,
+              help="API bearer token (microbill create-token); or MICROBILL_API_TOKEN.")
+@click.option("--count", type=int, default=None, help="Stop after N requests (default: until Ctrl-C).")
+@click.option("--seed", type=int, default=None, help="Random seed for the merchants and amounts.")
+def simulate(line_id: int, rate: str, url: str, token: str, count: int | None, seed: int | None) -> None:
+    """Send realistic payment requests (a merchant/PG stand-in) and print each answer."""
+    from dashboard.simulate import parse_rate, run
+
+    try:
+        per_second = parse_rate(rate)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rate") from exc
+    try:
+        failures = run(url, token, line_id, per_second, count, click.echo, seed=seed)
+    except KeyboardInterrupt:
+        failures = 0
+    if failures:
+        raise click.ClickException(f"{failures} request(s) failed")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--line", "line_id", type=int, required=True, help="Line id to import into.")
+@click.option("--mapping", default=None, help='JSON {"raw header": "field"} when the headers are not recognised.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"added", "duplicates"} or {"errors": [...]}.')
+def import_cmd(file: str, line_id: int, mapping: str | None, as_json: bool) -> None:
+    """Import a carrier history file (CSV/XLSX): every row or none (exit 1, nothing written)."""
+    from dashboard.importing import run_cli
+
+    code, text = run_cli(load_settings(), file, line_id, mapping, as_json)
+    click.echo(text, err=code != 0 and not as_json)
+    sys.exit(code)
 
 
 @main.command()

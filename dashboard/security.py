@@ -10,6 +10,8 @@ from dashboard.i18n import t
 
 # Routes anonymous visitors may reach: the auth forms and static files (Dash's JS bundles are static).
 PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_json"}
+# The mailed "block now" link works without a login (blocking is the safe direction; CSRF still applies).
+PUBLIC_ENDPOINTS.add("block_link.page")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer copies it into the X-CSRFToken header

@@ -32,6 +32,36 @@ class Settings:
     due_day: int = 21
     late_fee_rate: float = 0.02
     demo_seed: int = 2025
+    # Alerts and their delivery (issue #6). Mail is off while smtp_host is empty, the webhook while webhook_url is.
+    base_url: str = "http://127.0.0.1:8050"  # absolute links in mail (block-now link)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "Microbill <alerts@microbill.local>"
+    smtp_timeout: float = 10.0
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_attempts: int = 3  # tries per delivery, with backoff
+    webhook_backoff: float = 0.5  # seconds, doubled each retry
+    notify_max_attempts: int = 6  # outbox tries before a notification is marked failed
+    budget_thresholds: str = "50,80,100"  # default percents of a new budget
+    forecast_alert_probability: float = 0.5  # P(month total ≥ budget) that raises the forecast alert
+    forecast_cache_minutes: int = 60  # how long a line's "still to come" forecast is reused
+    forecast_from_day: int = 3  # KST day of month from which the forecast may alert (day 1 is all noise)
+    fraud_night_start_hour: int = 0  # KST, inclusive
+    fraud_night_end_hour: int = 6  # KST, exclusive
+    fraud_night_count: int = 3
+    fraud_night_window_minutes: int = 60
+    fraud_voucher_categories: str = "gift_voucher,transport"
+    fraud_voucher_count: int = 3
+    fraud_voucher_window_minutes: int = 30
+    fraud_small_count: int = 5
+    fraud_small_max_amount: int = 10_000
+    fraud_small_window_minutes: int = 10
+    block_link_ttl_hours: int = 24
+    import_max_bytes: int = 20_000_000  # largest history file accepted for import (issue #3)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -6,6 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.i18n import t
+from layouts.bell import bell_button, bell_panel
+from layouts.block import block_button, block_overlay
 
 
 def nav_links(nav: list[tuple[str, str]]) -> dbc.Nav:
@@ -24,6 +26,8 @@ def top_bar(lang: str, csrf_token: str, nav: list[tuple[str, str]]) -> dbc.Navba
                         dcc.Dropdown(id="line-picker", clearable=False, searchable=False,
                                      placeholder=t("line.pick", lang), className="line-picker",
                                      style={"minWidth": "180px"}),
+                        block_button(lang),  # one-click block on every page (no password)
+                        bell_button(lang),  # unread alerts; opens the list (callbacks/bell.py)
                         dbc.Button(t("nav.lang", lang), id="lang-toggle", color="secondary", outline=True,
                                    size="sm"),
                         html.Button("◐", id="theme-toggle", className="btn btn-sm btn-outline-secondary",
@@ -42,6 +46,7 @@ def top_bar(lang: str, csrf_token: str, nav: list[tuple[str, str]]) -> dbc.Navba
             className="flex-wrap gap-2",
         ),
         color="body-tertiary",
+        dark=False,  # dbc defaults to navbar-dark: white links on the light bar
         className="border-bottom mb-3 topbar",
         sticky="top",
     )
@@ -53,7 +58,10 @@ def shell(lang: str, theme: str, csrf_token: str, nav: list[tuple[str, str]]) ->
             dcc.Location(id="url"),
             dcc.Store(id="prefs", data={"lang": lang, "theme": theme}),
             html.Div(top_bar(lang, csrf_token, nav), id="topbar-slot"),
+            html.Div(id="alerts-banner", className="container-fluid page-container alerts-banner"),  # overview only
             dbc.Container(html.Main(id="page", role="main"), fluid=True, className="pb-5 page-container"),
+            block_overlay(lang),
+            bell_panel(lang),
         ]
     )
 

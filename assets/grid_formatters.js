@@ -1,0 +1,66 @@
+/* AG Grid helpers for the transactions page: value formatters (text only, never HTML), the grid
+   theme, and the clientside callbacks that make the infinite row model re-read from the server. */
+(function () {
+  var wonFormat = new Intl.NumberFormat('ko-KR', {maximumFractionDigits: 0});
+  var theme = null;
+
+  window.dashAgGridFunctions = Object.assign({}, window.dashAgGridFunctions, {
+    // 12300 → "12,300원" (same as dashboard.formatting.won).
+    won: function (value) {
+      if (value === null || value === undefined || value === '' || isNaN(value)) { return ''; }
+      return wonFormat.format(Math.round(Number(value))) + '원';
+    },
+    // Phones: keep date, merchant, category, amount and status; PG, product and type need width.
+    // Runs on the grid's first rows and on every resize.
+    narrowColumns: function (params) {
+      var grid = document.getElementById('tx-grid');
+      var wide = (params.clientWidth || (grid && grid.clientWidth) || 0) >= 700;
+      params.api.setColumnsVisible(['pg', 'product', 'bucket'], wide);
+    },
+    // Quartz with Bootstrap's colours: the CSS variables follow data-bs-theme, so light/dark
+    // switch without re-creating the grid. Built once and reused (a new object restyles the grid).
+    microbillGridTheme: function (agGrid) {
+      if (!theme) {
+        theme = agGrid.themeQuartz.withParams({
+          backgroundColor: 'var(--bs-body-bg)',
+          foregroundColor: 'var(--bs-body-color)',
+          borderColor: 'var(--bs-border-color)',
+          headerBackgroundColor: 'var(--bs-tertiary-bg)',
+          accentColor: 'var(--bs-primary)',
+          browserColorScheme: 'inherit',
+          fontFamily: 'inherit',
+          fontSize: 14,
+          headerFontWeight: 600,
+          wrapperBorderRadius: 6
+        });
+      }
+      return theme;
+    }
+  });
+
+  function withGrid(gridId, action) {
+    if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
+      window.dash_ag_grid.getApiAsync(gridId).then(action).catch(function () {});
+    }
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    transactions: {
+      // Filters or line changed: drop every cached block and start again from the top.
+      purge: function () {
+        withGrid('tx-grid', function (api) {
+          api.purgeInfiniteCache();
+          api.ensureIndexVisible(0, 'top');
+          api.deselectAll();
+        });
+        return Date.now();
+      },
+      // A row was written: re-read the cached blocks, keeping the scroll position.
+      refresh: function (version) {
+        if (!version) { return window.dash_clientside.no_update; }
+        withGrid('tx-grid', function (api) { api.refreshInfiniteCache(); });
+        return Date.now();
+      }
+    }
+  });
+})();

@@ -1,0 +1,83 @@
+"""/api/v1/lines/<id>/authorizations: a merchant/PG asks to charge a line; approved or declined at once.
+
+201 with the decision for a new external_id; 200 with the *same* body (and `Idempotent-Replayed: true`)
+for a retry of an external_id already answered. Declines are answers, not errors (still 201).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, validate
+
+from dashboard.alerts.engine import AlertHook
+from dashboard.api.common import caller_id
+from dashboard.auth import ui_lang
+from dashboard.context import settings, store
+from dashboard.i18n import t
+from data.authorize import CANCEL_PREFIX, DECLINE_REASONS, AuthorizationRequest, authorize_owned
+from data.models import utcnow
+from data.vocab import BUCKETS, CATEGORIES, KST, PAY_TYPES
+
+blp = Blueprint("authorizations", __name__, description="Payment authorizations (merchants/PGs)")
+
+# Clock skew a PG may have; anything later is a client bug, not a payment.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(value: str) -> None:
+    """PostgreSQL refuses NUL bytes (a 500 otherwise); other control characters are never legitimate."""
+    if _CONTROL.search(value):
+        raise ValidationError("control characters are not allowed")
+
+
+def not_reserved(value: str) -> None:
+    if value.startswith(CANCEL_PREFIX):
+        raise ValidationError(t("actions.reserved_id"))
+
+
+def text(max_len: int, **kwargs) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=max_len), printable], **kwargs)
+
+
+class AuthorizationIn(Schema):
+    merchant = text(200, required=True, metadata={"example": "넥슨코리아"})
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000_000),
+                            metadata={"example": 10_000})
+    bucket = fields.String(required=True, validate=validate.OneOf(BUCKETS))
+    external_id = fields.String(required=True, validate=[validate.Length(min=1, max=100), printable, not_reserved],
+                                metadata={"description": "The PG's id for this payment; retries reuse it."})
+    occurred_at = fields.AwareDateTime(load_default=None, default_timezone=KST,
+                                       metadata={"description": "ISO 8601; without an offset it is KST. Default now."})
+    pg = text(60, load_default=None, allow_none=True, metadata={"example": "다날"})
+    category = fields.String(load_default="other", validate=validate.OneOf(CATEGORIES))
+    product = text(200, load_default=None, allow_none=True)
+    pay_type = fields.String(load_default="one_off", validate=validate.OneOf(PAY_TYPES))
+
+
+class AuthorizationOut(Schema):
+    approved = fields.Boolean()
+    reason = fields.String(allow_none=True, metadata={"enum": [None, *DECLINE_REASONS]})
+    transaction_id = fields.Integer()
+
+
+@blp.route("/lines/<int:line_id>/authorizations", methods=["POST"])
+@blp.arguments(AuthorizationIn)
+@blp.response(201, AuthorizationOut, description="A new decision (approved or declined).")
+@blp.alt_response(200, schema=AuthorizationOut, description="A retry: the first decision, unchanged.")
+def create_authorization(body: dict, line_id: int):
+    user_id = caller_id()
+    now = utcnow()
+    if body["occurred_at"] is not None and body["occurred_at"] > now + FUTURE_TOLERANCE:
+        abort(422, message=t("actions.future_time", ui_lang()))
+    alerts = AlertHook(settings(), now)  # alert rules in this transaction; their mail goes after commit
+    result = authorize_owned(store(), user_id, line_id, AuthorizationRequest(**body), settings(), now=now,
+                             hook=alerts)
+    if result is None:
+        abort(404, message=t("actions.line_not_found", ui_lang()))
+    if not result.created:
+        return result.body(), 200, {"Idempotent-Replayed": "true"}
+    return result.body()

@@ -1,0 +1,146 @@
+"""POST /api/v1/lines/<id>/imports: a carrier-history file (CSV/XLSX, multipart field `file`).
+
+- 201 {added, duplicates}: every row stored (duplicates of stored rows skipped), in one transaction
+- ?dry_run=true → 200 with the preview (counts and the first rows); nothing is written
+- 422 {errors: [{row, message}]}: nothing written; `row` is the spreadsheet row (0 = the whole file).
+  Unknown headers add needs_mapping, columns and fields: send `mapping` (form field, JSON
+  {raw header: field}) and the mapping is remembered for the next file with those headers.
+- 413 file over MICROBILL_IMPORT_MAX_BYTES; 400 no file or a mapping that is not a JSON object
+- 404 another user's (or no) line
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import jsonify, request
+from flask_smorest import Blueprint, abort
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.context import settings, store
+from dashboard.importing import ImportRefused, Preview, commit, errors_json, preview, read_file
+from data.import_mappings import clean_mapping
+from data.importing import FIELDS
+
+blp = Blueprint("imports", __name__, description="Importing carrier history files")
+
+
+class ImportUpload(Schema):
+    """The multipart body. One schema for both parts, so OpenAPI shows one multipart/form-data body;
+    webargs reads it from request.files, so `mapping` (a form field) is read from request.form."""
+
+    file = Upload(metadata={"description": "CSV (UTF-8/CP949) or XLSX copy of the carrier's history page"})
+    mapping = fields.String(load_default=None, metadata={
+        "description": 'JSON {"raw header": "field"} for unknown headers; fields: '
+                       + ", ".join(f.name for f in FIELDS) + ' ("" ignores a column)'})
+
+
+class ImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Preview only; nothing is written."})
+
+
+class ImportResult(Schema):
+    added = fields.Integer()
+    duplicates = fields.Integer()
+
+
+class PreviewRow(Schema):
+    row = fields.Integer()
+    occurred_at = fields.DateTime(format="iso")
+    merchant = fields.String()
+    amount = fields.Integer()
+    status = fields.String()
+    partial = fields.Boolean()
+    category = fields.String()
+    bucket = fields.String()
+
+
+class PreviewOut(Schema):
+    rows = fields.Integer()
+    new = fields.Integer()
+    duplicates = fields.Integer()
+    format = fields.String(allow_none=True)
+    encoding = fields.String(allow_none=True)
+    mapping_remembered = fields.Boolean()
+    preview = fields.List(fields.Nested(PreviewRow))
+
+
+class RowErrorOut(Schema):
+    row = fields.Integer()
+    message = fields.String()
+
+
+class ImportErrors(Schema):
+    errors = fields.List(fields.Nested(RowErrorOut))
+    needs_mapping = fields.Boolean()
+    columns = fields.List(fields.String())
+    fields_ = fields.List(fields.Dict(), data_key="fields")
+
+
+@blp.route("/lines/<int:line_id>/imports", methods=["POST"])
+@blp.arguments(ImportQuery, location="query")
+@blp.arguments(ImportUpload, location="files")
+@blp.response(201, ImportResult)
+@blp.alt_response(200, schema=PreviewOut, description="dry_run=true: the preview; nothing written.")
+@blp.alt_response(422, schema=ImportErrors, description="Rejected whole: every problem with its row.")
+@blp.alt_response(413, description="File too large (MICROBILL_IMPORT_MAX_BYTES).")
+@blp.alt_response(404, description="Not the caller's line.")
+def import_file(query: dict, files: dict, line_id: int):
+    """Import a history file into the line: all rows or none; rows already stored are skipped."""
+    own_line_or_404(line_id)
+    upload = files.get("file")
+    if upload is None:
+        abort(400, message="파일이 없습니다. multipart 필드 'file'로 CSV 또는 엑셀 파일을 보내 주세요.")
+    mapping = _mapping(request.form.get("mapping"))
+    config = settings()
+    content = upload.read(config.import_max_bytes + 1)  # never more than one byte past the limit
+    filename = upload.filename or "upload"
+    try:
+        reading = read_file(store(), caller_id(), content, filename, mapping, config.import_max_bytes)
+        if query["dry_run"]:
+            # A Response, so the 201 schema does not apply to the preview.
+            return jsonify(PreviewOut().dump(_preview_body(preview(store(), caller_id(), line_id, reading))))
+        summary = commit(store(), config, caller_id(), line_id, reading, filename, channel="api")
+    except ImportRefused as refused:
+        return _refused(refused)
+    return summary.as_dict()
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        abort(400, message='mapping은 JSON 객체여야 합니다 (예: {"일자": "occurred_at"}).')
+    return clean_mapping(value)
+
+
+def _refused(refused: ImportRefused):
+    if refused.kind == "line":
+        abort(404, message="회선을 찾을 수 없습니다.")
+    if refused.kind == "too_large":
+        abort(413, message=refused.errors[0].message)
+    body: dict[str, Any] = {"errors": errors_json(refused.errors)}
+    if refused.kind == "mapping" and refused.reading is not None:
+        body["needs_mapping"] = True
+        body["columns"] = refused.reading.parsed.columns
+        body["fields"] = [{"name": f.name, "label": f.label, "required": f.required} for f in FIELDS]
+    response = jsonify(body)
+    response.status_code = 422
+    return response
+
+
+def _preview_body(found: Preview) -> dict[str, Any]:
+    return {
+        "rows": found.rows, "new": found.new, "duplicates": found.duplicates, "format": found.file_format,
+        "encoding": found.encoding, "mapping_remembered": found.remembered,
+        "preview": [{"row": r.source_row, "occurred_at": r.occurred_at, "merchant": r.merchant, "amount": r.amount,
+                     "status": r.status, "partial": r.partial, "category": r.category, "bucket": r.bucket}
+                    for r in found.sample],
+    }

@@ -1,0 +1,133 @@
+"""/api/v1/lines/<id>: change a limit, block, unblock.
+
+- PUT  /limits/<bucket> {amount, password?} → 200 | 400 (not a step, over the cap) | 403 (a raise without
+  or with a wrong password) | 422 (bad body or bucket) | 429 (too many wrong passwords)
+- POST /block {reason?} → 200 {status: "blocked", instructions} — never asks for a password
+- POST /unblock {password} → 200 | 403 (missing/wrong password) | 409 (not blocked) | 429
+Another user's line is a 404 everywhere.
+"""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from dashboard.api.common import caller_id
+from dashboard.auth import client_ip, ui_lang
+from dashboard.carriers import instructions
+from dashboard.context import store
+from dashboard.i18n import t
+from dashboard.reauth import Answer, set_limit, unblock
+from data.line_actions import BLOCK_REASONS, block_line, lock_line
+from data.vocab import BUCKETS
+
+blp = Blueprint("line_actions", __name__, description="Limits, block and unblock")
+
+
+class LimitIn(Schema):
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=-1_000_000_000, max=1_000_000_000),
+                            metadata={"example": 300_000})
+    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000),
+                             metadata={"description": "Required to raise the limit."})
+
+
+class LimitOut(Schema):
+    line_id = fields.Integer()
+    bucket = fields.String()
+    amount = fields.Integer()
+    previous = fields.Integer()
+    cap = fields.Integer()
+
+
+class BlockIn(Schema):
+    reason = fields.String(load_default="loss_theft", validate=validate.OneOf(BLOCK_REASONS))
+
+
+class InstructionsOut(Schema):
+    carrier = fields.String()
+    title = fields.String()
+    why = fields.String()
+    hotline = fields.String(allow_none=True)
+    landline = fields.String(allow_none=True)
+    loss_theft = fields.String(allow_none=True)
+    app_path = fields.String()
+    steps = fields.List(fields.String())
+    charges = fields.List(fields.String())
+    pg_contacts = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
+
+
+class BlockOut(Schema):
+    line_id = fields.Integer()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    blocked_at = fields.DateTime(format="iso", allow_none=True)
+    already_blocked = fields.Boolean()
+    instructions = fields.Nested(InstructionsOut)
+
+
+class UnblockIn(Schema):
+    # Not `required`: a missing password is the documented 403, like a wrong one.
+    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class StatusOut(Schema):
+    line_id = fields.Integer()
+    status = fields.String()
+
+
+def _not_found():
+    abort(404, message=t("actions.line_not_found", ui_lang()))
+
+
+def _fail(answer: Answer):
+    abort(answer.status, message=t(answer.key, ui_lang(), **answer.values))
+
+
+@blp.route("/lines/<int:line_id>/limits/<bucket>", methods=["PUT"])
+@blp.arguments(LimitIn)
+@blp.response(200, LimitOut)
+@blp.alt_response(400, description="Not a 10,000-won step, or over the line's cap.")
+@blp.alt_response(403, description="A raise without the correct password.")
+@blp.alt_response(429, description="Too many wrong passwords.")
+def put_limit(body: dict, line_id: int, bucket: str):
+    """Lowering applies at once; raising needs `password` (정보통신망법 58조⑤). Audited either way."""
+    user_id = caller_id()
+    if bucket not in BUCKETS:
+        abort(422, message=t("actions.bad_bucket", ui_lang()))
+    answer = set_limit(user_id, line_id, bucket, body["amount"], body["password"], client_ip())
+    if not answer.ok or answer.limit is None:
+        _fail(answer)
+    outcome = answer.limit
+    return {"line_id": line_id, "bucket": bucket, "amount": outcome.amount, "previous": outcome.previous,
+            "cap": outcome.cap}
+
+
+@blp.route("/lines/<int:line_id>/block", methods=["POST"])
+@blp.arguments(BlockIn, required=False)
+@blp.response(200, BlockOut)
+def block(body: dict, line_id: int):
+    """Block at once (no password): authorizations are declined from the next request on."""
+    user_id = caller_id()
+    with store().write() as db:
+        line = lock_line(db, line_id, user_id)
+        if line is None:
+            _not_found()
+        changed = block_line(db, line, user_id=user_id, reason=body.get("reason", "loss_theft"), ip=client_ip())
+        carrier = line.carrier
+        view = {"line_id": line.id, "status": line.status, "reason": line.block_reason,
+                "blocked_at": line.blocked_at, "already_blocked": not changed}
+    return {**view, "instructions": instructions(carrier, ui_lang())}
+
+
+@blp.route("/lines/<int:line_id>/unblock", methods=["POST"])
+@blp.arguments(UnblockIn)
+@blp.response(200, StatusOut)
+@blp.alt_response(403, description="Missing or wrong password.")
+@blp.alt_response(409, description="The line is not blocked.")
+@blp.alt_response(429, description="Too many wrong passwords.")
+def unblock_route(body: dict, line_id: int):
+    """Needs the password again; a line with an overdue bill comes back "restricted", not "active"."""
+    answer = unblock(caller_id(), line_id, body["password"], client_ip())
+    if not answer.ok:
+        _fail(answer)
+    return {"line_id": line_id, "status": answer.line_status}

@@ -1,0 +1,73 @@
+"""GET/POST /b/<token>: the "block now" page from an alert mail, usable without logging in.
+
+GET only shows what the button would do (mail scanners prefetch links: a GET must never block);
+POST, with the CSRF token the GET page put in the form, spends the link and blocks the line.
+The endpoint is listed in dashboard.security.PUBLIC_ENDPOINTS.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask, current_app, render_template, request
+from flask_wtf.csrf import generate_csrf
+
+from dashboard import block_links
+from dashboard.alerts.text import alert_text, line_label
+from dashboard.auth import client_ip, ui_lang
+from dashboard.carriers import instructions
+from dashboard.context import store
+from dashboard.i18n import t
+from data.models import Alert
+
+ENDPOINT = "block_link.page"
+REFUSED_STATUS = {"used": 410, "expired": 410, "invalid": 404}
+
+
+def _render(lang: str, state: str, status: int = 200, **values):
+    response = current_app.make_response(
+        (render_template("block_link.html", t=t, lang=lang, state=state, **values), status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _refused(lang: str, status: str):
+    return _render(lang, "refused", REFUSED_STATUS.get(status, 400), message=t(f"blocklink.{status}", lang))
+
+
+def page(token: str):
+    lang = ui_lang()
+    settings = current_app.config["MICROBILL"]
+    ttl = timedelta(hours=settings.block_link_ttl_hours)
+    if request.method == "POST":
+        with store().write() as db:
+            state = block_links.use(db, token, settings.secret_key, ttl, ip=client_ip())
+            if state.status != "ok" or state.line is None:
+                return _refused(lang, state.status)
+            name = line_label(state.line)
+            carrier = state.line.carrier
+        key = "blocklink.done" if state.blocked_now else "blocklink.already_blocked"
+        help_ = instructions(carrier, lang)
+        return _render(lang, "done", message=t(key, lang, line=name), steps=help_["steps"],
+                       mirror_title=help_["title"])
+    with store().read() as db:
+        state = block_links.inspect(db, token, settings.secret_key, ttl)
+        if state.status != "ok" or state.line is None or state.link is None:
+            return _refused(lang, state.status)
+        alert = db.get(Alert, state.link.alert_id) if state.link.alert_id else None
+        line = state.line
+        line_text = f"{line_label(line)} ({line.carrier} {line.number_masked})"
+        if line.status == "blocked":  # nothing left to do; say so instead of offering the button
+            return _render(lang, "done", message=t("blocklink.already_blocked", lang, line=line_label(line)),
+                           steps=[], mirror_title="")
+        return _render(lang, "confirm", line_text=line_text, alert_text=alert_text(alert, lang) if alert else "",
+                       csrf=generate_csrf())
+
+
+def init_block_links(server: Flask) -> None:
+    bp = Blueprint("block_link", __name__)
+    limiter = server.extensions["microbill_limiter"]
+    view = limiter.limit("30 per minute", key_func=client_ip, methods=["POST"])(page)
+    bp.add_url_rule("/b/<token>", endpoint="page", view_func=view, methods=["GET", "POST"])
+    server.register_blueprint(bp)

@@ -1,0 +1,106 @@
+"""Transactions page: grid, filters, re-categorising, manual entry, cancellation, export."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (ko, en)
+    "nav.transactions": ("결제 내역", "Transactions"),
+    "tx.title": ("결제 내역", "Transactions"),
+    # columns
+    "tx.col.when": ("일시 (KST)", "Date (KST)"),
+    "tx.col.merchant": ("이용업체명", "Merchant"),
+    "tx.col.pg": ("결제대행사", "Gateway"),
+    "tx.col.product": ("구매상품", "Product"),
+    "tx.col.category": ("분류", "Category"),
+    "tx.col.bucket": ("구분", "Type"),
+    "tx.col.amount": ("금액", "Amount"),
+    "tx.col.status": ("상태", "Status"),
+    # values
+    "tx.cat.game": ("게임", "Games"),
+    "tx.cat.app_store": ("앱스토어", "App stores"),
+    "tx.cat.gift_voucher": ("상품권", "Gift vouchers"),
+    "tx.cat.subscription": ("구독", "Subscriptions"),
+    "tx.cat.delivery": ("배달", "Delivery"),
+    "tx.cat.shopping": ("쇼핑", "Shopping"),
+    "tx.cat.transport": ("교통", "Transport"),
+    "tx.cat.other": ("기타", "Other"),
+    "tx.status.approved": ("승인", "Approved"),
+    "tx.status.cancelled": ("취소", "Cancelled"),
+    "tx.status.declined": ("거절", "Declined"),
+    "tx.status.cancellation": ("취소 (청구 차감)", "Cancellation (off the bill)"),
+    "tx.status.refund": ("취소 (환불)", "Cancellation (refund)"),
+    # filters
+    "tx.filter.month": ("이용월", "Month"),
+    "tx.filter.bucket": ("구분", "Type"),
+    "tx.filter.status": ("상태", "Status"),
+    "tx.filter.category": ("분류", "Category"),
+    "tx.filter.all": ("전체", "All"),
+    "tx.search": ("검색", "Search"),
+    "tx.search.placeholder": ("이용업체명·구매상품 검색", "Search merchant or product"),
+    "tx.count": ("{count}건", "{count} rows"),
+    "tx.count.loading": ("건수 세는 중…", "Counting…"),
+    # export
+    "tx.export": ("내보내기", "Export"),
+    "tx.export.csv": ("CSV 다운로드", "Download CSV"),
+    "tx.export.xlsx": ("엑셀 다운로드", "Download Excel"),
+    "tx.export.too_many": (
+        "내보낼 내역이 너무 많습니다 (최대 {max}건). 이용월이나 분류로 좁혀서 다시 받아 주세요.",
+        "Too many rows to export (at most {max}). Narrow the list by month or category and try again.",
+    ),
+    "tx.export.hint": ("지금 보이는 필터와 정렬 그대로 내보냅니다.", "Exports the list as filtered and sorted."),
+    # selected row
+    "tx.selected.none": ("표에서 결제를 하나 선택하세요.", "Select a payment in the table."),
+    "tx.selected": ("선택한 결제", "Selected payment"),
+    "tx.recat.title": ("분류 바꾸기", "Change category"),
+    "tx.recat.always": ("앞으로도 '{merchant}' 결제는 모두 이 분류로", "Always file '{merchant}' under this category"),
+    "tx.recat.save": ("분류 저장", "Save category"),
+    "tx.recat.done": ("분류를 '{category}'(으)로 바꿨습니다.", "Filed under '{category}'."),
+    "tx.recat.rule_done": (
+        "'{merchant}' 규칙을 만들었습니다: 지난 결제 {count}건에 적용했고, 새 결제에도 적용됩니다.",
+        "Rule saved for '{merchant}': applied to {count} past rows and to new ones.",
+    ),
+    "tx.cancel.title": ("같은 달 취소 표시", "Mark as cancelled this month"),
+    "tx.cancel.help": (
+        "이번 달 결제를 취소하면 청구 금액에서 빠집니다. 지난달 결제는 청구서에서 빠지지 않고 환불로 기록됩니다.",
+        "Cancelling a payment in its own month takes it off the bill. A payment from an earlier month stays "
+        "on that bill and is recorded as a bank refund.",
+    ),
+    "tx.cancel.button": ("취소로 표시", "Mark cancelled"),
+    "tx.cancel.done": (
+        "취소를 기록했습니다. 이번 달 청구 금액에서 빠집니다.", "Cancellation recorded: it is off this month's bill."),
+    "tx.cancel.refund_done": (
+        "지난달 결제라 청구서에서 빠지지 않습니다. 환불(은행 입금, 수수료가 빠질 수 있음)로 기록했습니다.",
+        "That payment is from an earlier month, so its bill stays; recorded as a bank refund (a fee may apply).",
+    ),
+    # manual entry
+    "tx.manual.title": ("직접 추가", "Add by hand"),
+    "tx.manual.open": ("결제 직접 추가", "Add a payment"),
+    "tx.manual.when": ("결제 일시 (KST)", "Date and time (KST)"),
+    "tx.manual.merchant": ("이용업체명", "Merchant"),
+    "tx.manual.pg": ("결제대행사 (선택)", "Payment gateway (optional)"),
+    "tx.manual.product": ("구매상품 (선택)", "Product (optional)"),
+    "tx.manual.amount": ("금액 (원)", "Amount (KRW)"),
+    "tx.manual.bucket": ("구분", "Type"),
+    "tx.manual.category": ("분류", "Category"),
+    "tx.manual.category_auto": ("자동 (규칙·업체명으로)", "Automatic (rules / merchant name)"),
+    "tx.manual.status": ("상태", "Status"),
+    "tx.manual.submit": ("추가", "Add"),
+    "tx.manual.done": ("{merchant} {amount} 결제를 추가했습니다.", "Added {merchant}, {amount}."),
+    # errors
+    "tx.err.when": (
+        "결제 일시를 정확히 입력하세요 (예: 2025-05-11 14:23).", "Enter the date and time (e.g. 2025-05-11 14:23)."),
+    "tx.err.future": ("미래의 일시는 입력할 수 없습니다.", "The date and time cannot be in the future."),
+    "tx.err.merchant": ("이용업체명을 입력하세요.", "Enter the merchant."),
+    "tx.err.text": ("글자로 입력하세요.", "Enter text."),
+    "tx.err.too_long": ("너무 깁니다.", "Too long."),
+    "tx.err.amount": ("금액은 1원 이상의 정수로 입력하세요.", "Enter a whole amount of at least 1 won."),
+    "tx.err.amount_max": ("한 건의 금액은 {max} 이하여야 합니다.", "One payment cannot exceed {max}."),
+    "tx.err.bucket": ("구분(소액결제/콘텐츠이용료)을 고르세요.", "Choose the type (micropayment / content fee)."),
+    "tx.err.category": ("분류를 목록에서 고르세요.", "Choose a category from the list."),
+    "tx.err.status": ("상태를 목록에서 고르세요.", "Choose a status from the list."),
+    "tx.err.not_found": ("결제를 찾을 수 없습니다.", "Payment not found."),
+    "tx.err.no_line": ("회선을 먼저 선택하세요.", "Choose a line first."),
+    "tx.err.not_payment": (
+        "승인된 결제만 취소로 표시할 수 있습니다.", "Only an approved payment can be marked cancelled."),
+    "tx.err.already_cancelled": ("이미 취소된 결제입니다.", "That payment is already cancelled."),
+    "tx.err.no_merchant_key": ("업체명이 없어 규칙을 만들 수 없습니다.", "No merchant name to make a rule from."),
+    "tx.err.form": ("입력 내용을 확인하세요.", "Please check the form."),
+}

@@ -1,0 +1,185 @@
+"""/import: upload, column mapping, preview, confirmation, progress and results. Pure.
+
+Every cell from the user's file is passed as a plain string child (Dash renders it as text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.i18n import t
+from data.importing import FIELDS, IGNORE
+from layouts.components import section
+
+ACCEPT = ".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ERRORS_SHOWN = 50
+# Amounts right-aligned with tabular digits; a gap before the status that follows them.
+_CELL_CLASS = {"row": "text-nowrap", "when": "text-nowrap", "amount": "text-end amount text-nowrap",
+               "status": "ps-3 text-nowrap"}
+
+
+def size_text(max_bytes: int) -> str:
+    return f"{max_bytes / 1_000_000:g}MB"
+
+
+def page(lang: str, max_bytes: int) -> html.Div:
+    config = {"max": max_bytes, "too_large": t("import.too_large", lang, limit=size_text(max_bytes)),
+              "input_label": t("import.drop", lang)}
+    return html.Div(
+        [
+            html.H1(t("import.title", lang), className="h4 mb-3"),
+            section(
+                None,
+                html.P(t("import.intro", lang), className="mb-2"),
+                html.P(id="import-line", className="fw-semibold mb-3"),
+                dcc.Upload(
+                    id="import-upload",
+                    children=html.Div([
+                        html.Div("⇪", className="fs-2 lh-1 mb-2", **{"aria-hidden": "true"}),
+                        html.Div(t("import.drop", lang), className="fw-semibold"),
+                        html.Div(t("import.drop_hint", lang, limit=size_text(max_bytes)),
+                                 className="small text-body-secondary"),
+                    ]),
+                    accept=ACCEPT,
+                    multiple=False,
+                    className="import-drop rounded-3 p-4 text-center",
+                    style={"border": "2px dashed var(--bs-border-color)", "cursor": "pointer"},
+                    style_active={"border": "2px dashed var(--bs-primary)",
+                                  "backgroundColor": "var(--bs-primary-bg-subtle)"},
+                ),
+                html.Div(
+                    [dbc.Spinner(size="sm", spinner_class_name="me-2"), t("import.uploading", lang)],
+                    id="import-uploading", hidden=True, className="small mt-3", role="status",
+                ),
+                html.Div(
+                    [
+                        html.Div(
+                            html.Div(id="import-progress-bar", style={"width": "0%"},
+                                     className="progress-bar progress-bar-striped progress-bar-animated"),
+                            id="import-progress", className="progress mb-1", role="progressbar",
+                            style={"height": "1.25rem"},
+                            **{"aria-label": t("import.progress", lang), "aria-valuemin": "0",
+                               "aria-valuemax": "100", "aria-valuenow": "0"},
+                        ),
+                        html.Div(id="import-status", className="small text-body-secondary", role="status",
+                                 **{"aria-live": "polite"}),
+                    ],
+                    id="import-progress-wrap", hidden=True, className="mt-3",
+                ),
+                html.Ul([html.Li(t("import.tip_dupes", lang)), html.Li(t("import.tip_all", lang))],
+                        className="small text-body-secondary mt-3 mb-0 ps-3"),
+            ),
+            html.Div(id="import-result", role="status", **{"aria-live": "polite"}),
+            html.Div(id="import-mapping"),
+            html.Div(id="import-preview"),
+            dcc.Store(id="import-config", data=config),
+            dcc.Store(id="import-file"),
+            dcc.Store(id="import-job"),
+            dcc.Store(id="import-a11y"),
+        ],
+        className="import-page",
+    )
+
+
+def line_text(lang: str, label: str | None) -> str:
+    return t("import.line", lang, line=label) if label else t("import.no_line", lang)
+
+
+def preview_view(lang: str, counts: dict[str, int], detected: str, remembered: bool,
+                 rows: Sequence[dict[str, str]]) -> dbc.Card:
+    """`rows`: display strings per column (row, when, merchant, amount, status, category, bucket)."""
+    columns = ("row", "when", "merchant", "amount", "status", "category", "bucket")
+    header = html.Thead(html.Tr([
+        html.Th(t(f"import.col.{c}", lang), scope="col", className=_CELL_CLASS.get(c)) for c in columns
+    ]))
+    body = html.Tbody([
+        html.Tr([html.Td(row[c], className=_CELL_CLASS.get(c)) for c in columns])
+        for row in rows
+    ])
+    badges = html.Div(
+        [
+            dbc.Badge(t("import.count_rows", lang, n=f"{counts['rows']:,}"), color="secondary", className="me-2"),
+            dbc.Badge(t("import.count_new", lang, n=f"{counts['new']:,}"), color="primary", className="me-2",
+                      id="import-count-new"),
+            dbc.Badge(t("import.count_dupes", lang, n=f"{counts['duplicates']:,}"), color="body-tertiary",
+                      text_color="body", className="me-2 border"),
+            html.Span(detected, className="small text-body-secondary"),
+        ],
+        className="d-flex flex-wrap align-items-center gap-1 mb-2",
+    )
+    notes = [html.P(t("import.remembered", lang), className="small text-body-secondary mb-2")] if remembered else []
+    if counts["new"]:
+        action = dbc.Button(t("import.confirm", lang, n=f"{counts['new']:,}"), id="import-confirm", color="primary")
+    else:
+        action = html.P(t("import.nothing_new", lang), className="mb-0 text-body-secondary")
+    return section(
+        t("import.preview_title", lang),
+        badges,
+        *notes,
+        html.Div(t("import.first_rows", lang, n=len(rows)), className="small text-body-secondary mb-1"),
+        html.Div(dbc.Table([header, body], size="sm", hover=True, className="mb-3 align-middle",
+                           id="import-preview-table"), className="table-responsive"),
+        html.Div([action, dbc.Button(t("import.cancel", lang), id="import-cancel", color="secondary",
+                                     outline=True)], className="d-flex flex-wrap gap-2"),
+        id="import-preview-card",
+    )
+
+
+def mapping_view(lang: str, columns: Sequence[str], samples: Sequence[Sequence[str]],
+                 chosen: dict[str, str]) -> dbc.Card:
+    options = [{"label": t("import.mapping_ignore", lang), "value": IGNORE}] + [
+        {"label": t(f"import.field.{f.name}", lang) + (" *" if f.required else ""), "value": f.name} for f in FIELDS
+    ]
+    rows = []
+    for index, column in enumerate(columns):
+        examples = [row[index] for row in samples if index < len(row) and row[index]][:2]
+        rows.append(html.Tr([
+            html.Th(column, scope="row", className="text-break"),
+            html.Td(", ".join(examples), className="small text-body-secondary text-break"),
+            html.Td(dcc.Dropdown(id={"type": "import-map", "col": index}, options=options,
+                                 value=chosen.get(column, IGNORE), clearable=False, searchable=False,
+                                 className="import-map-field"), style={"minWidth": "200px"}),
+        ]))
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(t(f"import.mapping_{k}", lang), scope="col")
+                             for k in ("column", "sample", "field")])),
+         html.Tbody(rows)],
+        size="sm", className="align-middle mb-3",
+    )
+    return section(
+        t("import.mapping_title", lang),
+        html.P(t("import.mapping_intro", lang), className="small"),
+        html.Div(table, className="table-responsive"),
+        html.Div(id="import-map-error", className="text-danger small mb-2", role="alert"),
+        dbc.Button(t("import.mapping_apply", lang), id="import-map-apply", color="primary"),
+        id="import-mapping-card",
+    )
+
+
+def errors_view(lang: str, errors: Sequence[tuple[int, str]]) -> dbc.Alert:
+    shown = errors[:MAX_ERRORS_SHOWN]
+    items = [html.Li([html.Span(t("import.row", lang, row=row) if row else t("import.file", lang),
+                                className="fw-semibold me-2"), html.Span(message)])
+             for row, message in shown]
+    more = [html.P(t("import.more_errors", lang, n=len(errors) - len(shown)), className="mb-0 small")] \
+        if len(errors) > len(shown) else []
+    return dbc.Alert(
+        [html.H2(t("import.failed", lang), className="h6 alert-heading"),
+         html.Ul(items, className="mb-1 import-errors ps-3"), *more],
+        color="danger", id="import-errors", className="mb-3",
+    )
+
+
+def done_view(lang: str, added: int, duplicates: int) -> dbc.Alert:
+    return dbc.Alert(
+        [html.Span(t("import.done", lang, added=f"{added:,}", dupes=f"{duplicates:,}"), id="import-done-text"),
+         " ", dcc.Link(t("import.view_tx", lang), href="/transactions", className="alert-link")],
+        color="success", id="import-done", className="mb-3",
+    )
+
+
+def notice_view(text: str) -> dbc.Alert:
+    return dbc.Alert(text, color="warning", className="mb-3")

@@ -1,0 +1,128 @@
+"""The overview's month-in-detail charts in a real browser: they draw, follow the month picker, keep a
+hostile merchant name as text, and are screenshotted at 1280/375 px in light and dark."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
+
+from data.importing.normalize import merchant_key
+from data.lines import lines_of
+from data.models import Transaction, User, utcnow
+from data.seed import DEMO_EMAIL, seed_demo
+from data.vocab import days_in_month, kst_today, previous_month, usage_month
+from tests.e2e.pages import VIEWPORTS, browser_login, figure_data, screenshots, set_theme, wait_for_figure
+from tests.helpers import PASSWORD
+
+XSS = "<img src=x onerror=alert(1)>"
+GRAPHS = ("burnup-chart", "compare-chart", "category-chart", "merchant-chart", "heatmap-chart")
+
+
+def _seed_with_hostile_merchant(store) -> None:
+    """Demo data plus this month's biggest charge from a merchant whose name is an HTML payload."""
+    with store.write() as db:
+        seed_demo(db, seed=7, password=PASSWORD)
+        user = db.scalar(select(User).where(User.email == DEMO_EMAIL))
+        line = lines_of(db, user.id)[0]  # the line the picker selects first
+        moment = utcnow() - timedelta(minutes=5)
+        db.add(Transaction(line_id=line.id, occurred_at=moment, usage_month=usage_month(moment), merchant=XSS,
+                           merchant_key=merchant_key(XSS), pg="<b>PG</b>&Co", category="gift_voucher",
+                           bucket="micropayment", amount=99_000, status="approved", source="manual",
+                           external_id="xss-1"))
+
+
+def _texts(dash_duo, selector: str) -> list[str]:
+    return dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent);", selector)
+
+
+def _wait_all(dash_duo) -> dict[str, list[dict]]:
+    return {graph: wait_for_figure(dash_duo, graph) for graph in GRAPHS}
+
+
+def test_month_detail_charts_draw_and_follow_the_month_picker(dash_duo, app, store):
+    _seed_with_hostile_merchant(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+
+    traces = _wait_all(dash_duo)
+    today = kst_today()
+    burn = {t["name"]: t for t in traces["burnup-chart"]}
+    assert {"소액결제", "콘텐츠이용료", "한도", "균등 페이스"} <= burn.keys()
+    # The current month's running total stops at today; the pace line runs to the month's end.
+    assert burn["소액결제"]["x"][-1] == today.day
+    assert burn["균등 페이스"]["x"][-1] == days_in_month(today.strftime("%Y-%m"))
+    assert burn["소액결제"]["y"][-1] >= 99_000
+    assert "상품권" in next(t for t in traces["category-chart"] if t["type"] == "bar")["y"]
+    assert traces["heatmap-chart"][0]["type"] == "heatmap"
+    assert len(traces["compare-chart"][0]["y"]) >= 2
+    assert "원" in dash_duo.find_element("#overview-compare").text
+
+    last = previous_month(today.strftime("%Y-%m"))
+    Select(dash_duo.find_element("#overview-month")).select_by_value(last)
+    dash_duo._wait_for(
+        lambda _: (figure_data(dash_duo, "burnup-chart") or [{}])[0].get("x", [None])[-1] == days_in_month(last),
+        timeout=10, msg="burn-up did not follow the month picker")
+    dash_duo._wait_for(lambda _: not any(XSS[:6] in s for s in _texts(dash_duo, "#merchant-chart .ytick text")),
+                       timeout=10, msg="merchant chart still shows the current month")
+    assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def test_hostile_merchant_name_renders_as_text(dash_duo, app, store):
+    _seed_with_hostile_merchant(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    wait_for_figure(dash_duo, "merchant-chart")
+
+    ticks = _texts(dash_duo, "#merchant-chart .ytick text")
+    assert any(s.startswith("<img src=x o") for s in ticks), ticks  # literal, cut to fit the axis
+    assert any("<b>PG</b>&Co" in s for s in ticks), ticks
+    # The hover label carries the whole name, still as text.
+    dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#merchant-chart .js-plotly-plot');"
+        "const i = gd.data[0].customdata.findIndex(c => c[0].startsWith('&lt;img'));"
+        "Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: i}]);")
+    dash_duo._wait_for(lambda _: any(XSS in s for s in _texts(dash_duo, "#merchant-chart .hoverlayer")),
+                       timeout=5, msg="hover label does not show the literal name")
+    assert dash_duo.driver.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
+    with pytest.raises(NoAlertPresentException):  # an alert here means the name ran as script
+        _ = dash_duo.driver.switch_to.alert
+
+
+def test_overview_screenshots(dash_duo, app, store, output_dir):
+    _seed_with_hostile_merchant(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    _wait_all(dash_duo)
+    shots = screenshots(dash_duo, output_dir, "overview-top", "#monthly-chart .main-svg")
+    shots += _full_page_shots(dash_duo, output_dir)
+    assert all(p.stat().st_size > 10_000 for p in shots)
+    assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def _full_page_shots(dash_duo, folder: Path) -> list[Path]:
+    """The whole page (the detail charts sit below the fold) at each width and theme."""
+    driver, written = dash_duo.driver, []
+    for theme in ("light", "dark"):
+        set_theme(dash_duo, theme)
+        for label, (width, height) in VIEWPORTS.items():
+            driver.set_window_size(width, height)
+            driver.refresh()
+            _wait_all(dash_duo)
+            full = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(width, full + 120)
+            dash_duo._wait_for(lambda _: driver.execute_script(
+                "return [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout && "
+                "Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2)"), timeout=10,
+                msg="figures did not resize")
+            path = folder / f"overview-full-{theme}-{label}.png"
+            driver.save_screenshot(str(path))
+            written.append(path)
+    driver.set_window_size(*VIEWPORTS["1280"])
+    set_theme(dash_duo, "light")
+    return written

@@ -1,0 +1,174 @@
+"""The transactions grid in a real browser: server-paged rows, filters, search, a category rule,
+untrusted merchant text shown literally, dark mode, and screenshots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
+
+from data.importing.normalize import merchant_key
+from data.lines import lines_of
+from data.models import CategoryRule, Transaction, User
+from data.seed import DEMO_EMAIL, seed_demo
+from tests.e2e.pages import browser_login, screenshots
+from tests.helpers import PASSWORD
+
+XSS = "<img src=x onerror=alert(1)>"
+FORMULA = '=HYPERLINK("http://x")'
+ROWS = "#tx-grid .ag-center-cols-container .ag-row"
+
+
+def _seed(store) -> int:
+    """The demo user, plus two hostile merchant names on the first line as its newest rows."""
+    with store.write() as db:
+        seed_demo(db, seed=7, password=PASSWORD)
+        user = db.scalar(select(User).where(User.email == DEMO_EMAIL))
+        line = lines_of(db, user.id)[0]
+        now = datetime.now(UTC)
+        for index, merchant in enumerate((XSS, FORMULA)):
+            tx = Transaction(line_id=line.id, merchant=merchant, merchant_key=merchant_key(merchant), pg="다날",
+                             product="수상한 결제", category="other", bucket="micropayment", amount=12_300,
+                             status="approved", source="manual", external_id=f"xss-{index}", refund=False)
+            tx.set_time(now - timedelta(seconds=30 + index))
+            db.add(tx)
+        return user.id
+
+
+def cells(dash_duo, col_id: str) -> list[str]:
+    return dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' [col-id=\"' + arguments[1] + '\"]'))"
+        ".map(c => c.innerText);", ROWS, col_id)
+
+
+def wait_rows(dash_duo, check, msg: str, timeout: float = 15) -> None:
+    dash_duo._wait_for(lambda _: bool(cells(dash_duo, "merchant")) and check(), timeout=timeout, msg=msg)
+
+
+def count_label(dash_duo) -> int:
+    text = dash_duo.find_element("#tx-count").text
+    return int(text.rstrip("건").replace(",", "")) if text.endswith("건") else -1
+
+
+def test_grid_filters_search_rules_and_literal_text(dash_duo, app, store, output_dir):
+    user_id = _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    record_console_errors(dash_duo)
+    browser_login(dash_duo, DEMO_EMAIL)
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
+
+    wait_rows(dash_duo, lambda: XSS in cells(dash_duo, "merchant"), "grid shows no rows")
+    dash_duo._wait_for(lambda _: count_label(dash_duo) > 100, timeout=10, msg="no row count")
+    total = count_label(dash_duo)
+    merchants = cells(dash_duo, "merchant")
+    assert merchants[:2] == [XSS, FORMULA]  # newest first, exactly as stored
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#tx-grid img") == []
+    assert "원" in cells(dash_duo, "amount")[0] and "12,300원" in cells(dash_duo, "amount")
+    _assert_no_alert(dash_duo)
+
+    # Category filter above the grid: the server answers only delivery rows.
+    Select(dash_duo.find_element("#tx-category")).select_by_value("delivery")
+    wait_rows(dash_duo, lambda: set(cells(dash_duo, "category")) == {"배달"}, "category filter not applied")
+    dash_duo._wait_for(lambda _: 0 < count_label(dash_duo) < total, timeout=10, msg="count did not narrow")
+    Select(dash_duo.find_element("#tx-category")).select_by_value("all")
+
+    # Quick search (Enter sends it): only Coupang rows remain (쿠팡, 쿠팡이츠).
+    search = dash_duo.find_element("#tx-search")
+    search.send_keys("쿠팡", Keys.ENTER)
+    wait_rows(dash_duo, lambda: all("쿠팡" in m for m in cells(dash_duo, "merchant")), "search not applied")
+    dash_duo._wait_for(lambda _: 0 < count_label(dash_duo) < total, timeout=10, msg="search count did not narrow")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.DELETE, Keys.ENTER)
+    wait_rows(dash_duo, lambda: XSS in cells(dash_duo, "merchant"), "search not cleared")
+
+    # Select the hostile row and file its merchant under 쇼핑 as a rule.
+    _row_cell(dash_duo, XSS).click()
+    dash_duo._wait_for(lambda _: XSS in dash_duo.find_element("#tx-selected").text, timeout=10,
+                       msg="selection summary missing")
+    assert XSS in dash_duo.find_element("label[for='tx-recat-always']").text
+    Select(dash_duo.find_element("#tx-recat-category")).select_by_value("shopping")
+    click(dash_duo, "#tx-recat-always")
+    click(dash_duo, "#tx-recat-save")
+    dash_duo.wait_for_contains_text("#tx-action-msg", "규칙을 만들었습니다", timeout=10)
+    dash_duo._wait_for(lambda _: _category_of(dash_duo, XSS) == "쇼핑", timeout=10, msg="grid not refreshed")
+    with store.read() as db:
+        rule = db.scalar(select(CategoryRule).where(CategoryRule.user_id == user_id))
+        assert (rule.merchant_key, rule.category) == (merchant_key(XSS), "shopping")
+
+    _assert_no_alert(dash_duo)
+    assert page_errors(dash_duo) == [], "browser console errors from this page"
+
+    shots = screenshots(dash_duo, output_dir, "transactions", ROWS)
+    assert all(p.stat().st_size > 10_000 for p in shots)
+
+
+def test_grid_follows_dark_mode(dash_duo, app, store):
+    _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
+    wait_rows(dash_duo, lambda: True, "grid shows no rows")
+    light = _grid_background(dash_duo)
+    dash_duo.find_element("#theme-toggle").click()
+    dash_duo._wait_for(lambda _: _grid_background(dash_duo) != light, timeout=5, msg="grid stayed light")
+    body = dash_duo.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert _grid_background(dash_duo) == body  # the grid uses Bootstrap's dark background
+
+
+def click(dash_duo, selector: str) -> None:
+    """Scroll into the middle first: the sticky top bar would otherwise take the click."""
+    element = dash_duo.find_element(selector)
+    # behavior 'instant': Bootstrap's smooth scrolling would still be moving when the click lands.
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+    element.click()
+
+
+def record_console_errors(dash_duo) -> None:
+    """Keep console.error arguments as text (get_logs() only says "Object" for Dash's errors)."""
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        window.__consoleErrors = [];
+        const original = console.error;
+        console.error = function (...args) {
+          window.__consoleErrors.push(args.map(a => {
+            try { return JSON.stringify(a, Object.getOwnPropertyNames(Object(a))); } catch (e) { return String(a); }
+          }).join(' '));
+          return original.apply(console, args);
+        };"""})
+
+
+def page_errors(dash_duo) -> list[str]:
+    """Console errors about this page (the grid, tx-* components); other pages' widgets are not ours."""
+    errors = dash_duo.driver.execute_script("return window.__consoleErrors || []")
+    return [e for e in errors if any(word in e for word in ("tx-", "AG Grid", "ag-grid", "AgGrid"))]
+
+
+def _grid_background(dash_duo) -> str:
+    return dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('#tx-grid .ag-root-wrapper')).backgroundColor")
+
+
+def _row_cell(dash_duo, merchant: str):
+    for cell in dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{ROWS} [col-id='merchant']"):
+        if cell.text == merchant:
+            return cell
+    raise AssertionError(f"no row for {merchant!r}")
+
+
+def _category_of(dash_duo, merchant: str) -> str | None:
+    return dash_duo.driver.execute_script(
+        "for (const row of document.querySelectorAll(arguments[0])) {"
+        "  const m = row.querySelector('[col-id=\"merchant\"]');"
+        "  if (m && m.innerText === arguments[1]) { return row.querySelector('[col-id=\"category\"]').innerText; }"
+        "} return null;", ROWS, merchant)
+
+
+def _assert_no_alert(dash_duo) -> None:
+    try:
+        dash_duo.driver.switch_to.alert  # raises when there is none
+    except NoAlertPresentException:
+        return
+    raise AssertionError("a merchant name ran script (alert shown)")

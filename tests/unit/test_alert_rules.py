@@ -1,0 +1,228 @@
+"""The alert rules, pure: thresholds, keys, KST night window and day/month boundaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard.alerts import rules
+from dashboard.alerts.rules import Charge, FraudParams
+from data.vocab import KST, usage_month
+
+P = FraudParams()
+
+
+def kst(*args: int) -> datetime:
+    return datetime(*args, tzinfo=KST)
+
+
+_ids = iter(range(1, 10_000))
+
+
+def charge(at: datetime, amount: int = 50_000, merchant: str = "컬쳐랜드", category: str = "gift_voucher",
+           status: str = "approved", decline_reason: str | None = None, key: str | None = None) -> Charge:
+    return Charge(next(_ids), at.astimezone(UTC), amount, merchant, key or merchant, category, status, decline_reason)
+
+
+# ---- budget ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("used", "fired", "expected"), [
+    (49_999, [], None),
+    (50_000, [], "budget:50:2026-11"),
+    (85_000, [50], "budget:80:2026-11"),
+    (85_000, [80], None),
+    (90_000, [], "budget:80:2026-11"),  # jumped over 50: one alert, not two
+    (95_000, [80], None),
+    (100_000, [50, 80], "budget:100:2026-11"),
+    (150_000, [100], None),
+])
+def test_budget_threshold_fires_the_highest_new_level(used, fired, expected):
+    found = rules.budget_threshold("내 폰", "2026-11", used, 100_000, [50, 80, 100], fired)
+    assert (found.rule_key if found else None) == expected
+
+
+def test_budget_over_uses_its_own_message_and_formats_won():
+    found = rules.budget_threshold("내 폰", "2026-11", 120_000, 100_000, [50, 80, 100], [])
+    assert found.message_key == "alerts.msg.budget_over"
+    assert found.values["used"] == "120,000원" and found.values["budget"] == "100,000원"
+    assert found.kind == "budget_threshold" and not found.block_link
+
+
+def test_budget_threshold_month_follows_kst_calendar():
+    # 23:59 KST on the last day and 00:01 KST the next day are different usage months (and keys).
+    last = kst(2026, 11, 30, 23, 59)
+    first = kst(2026, 12, 1, 0, 1)
+    assert usage_month(last) == "2026-11" and usage_month(first) == "2026-12"
+    assert usage_month(last.astimezone(UTC)) == "2026-11"  # 14:59 UTC
+    a = rules.budget_threshold("x", usage_month(last), 90_000, 100_000, [80], [])
+    b = rules.budget_threshold("x", usage_month(first), 90_000, 100_000, [80], [])
+    assert a.rule_key == "budget:80:2026-11" and b.rule_key == "budget:80:2026-12"
+
+
+def test_parse_thresholds():
+    assert rules.parse_thresholds("50, 80,100") == [50, 80, 100]
+    with pytest.raises(ValueError):
+        rules.parse_thresholds("50,x")
+
+
+# ---- forecast ----------------------------------------------------------------------------------
+
+def test_forecast_over_budget_needs_expected_over_and_spending_under():
+    fire = rules.forecast_over_budget("x", "2026-11", 60_000, 100_000, 130_000, 0.8, 0.5)
+    assert fire.rule_key == "forecast:2026-11" and fire.values["p"] == 80
+    assert rules.forecast_over_budget("x", "2026-11", 60_000, 100_000, 90_000, 0.3, 0.5) is None
+    assert rules.forecast_over_budget("x", "2026-11", 60_000, 100_000, 130_000, 0.4, 0.5) is None
+    assert rules.forecast_over_budget("x", "2026-11", 100_000, 100_000, 130_000, 0.9, 0.5) is None
+
+
+# ---- single charges ----------------------------------------------------------------------------
+
+def test_large_charge_at_or_above_threshold_with_block_link():
+    c = charge(kst(2026, 11, 5, 14, 0), amount=50_000)
+    found = rules.large_charge("내 폰", c, 50_000)
+    assert found.rule_key == f"large:{c.id}" and found.block_link
+    assert found.values["time"] == "2026-11-05 14:00" and found.values["amount"] == "50,000원"
+    assert rules.large_charge("내 폰", c, 50_001) is None
+    assert rules.large_charge("내 폰", c, None) is None
+    declined = charge(kst(2026, 11, 5, 14, 0), amount=90_000, status="declined", decline_reason="limit_exceeded")
+    assert rules.large_charge("내 폰", declined, 50_000) is None
+
+
+def test_new_merchant_only_on_a_line_with_history():
+    c = charge(kst(2026, 11, 5, 14, 0), merchant="낯선상점")
+    assert rules.new_merchant("x", c, seen_before=False, has_history=True).rule_key == "merchant:낯선상점"
+    assert rules.new_merchant("x", c, seen_before=True, has_history=True) is None
+    assert rules.new_merchant("x", c, seen_before=False, has_history=False) is None
+    long = charge(kst(2026, 11, 5, 14, 0), key="가" * 150)
+    assert len(rules.new_merchant("x", long, seen_before=False, has_history=True).rule_key) <= 120
+
+
+def test_blocked_attempt_once_per_kst_hour():
+    a = charge(kst(2026, 11, 25, 3, 5), status="declined", decline_reason="blocked")
+    b = charge(kst(2026, 11, 25, 3, 55), status="declined", decline_reason="blocked")
+    c = charge(kst(2026, 11, 25, 4, 0), status="declined", decline_reason="blocked")
+    keys = [rules.blocked_attempt("x", x).rule_key for x in (a, b, c)]
+    assert keys == ["blocked:2026-11-25T03", "blocked:2026-11-25T03", "blocked:2026-11-25T04"]
+    assert rules.blocked_attempt("x", charge(kst(2026, 11, 25, 3), status="declined",
+                                             decline_reason="limit_exceeded")) is None
+
+
+# ---- night window ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("utc", "night"), [
+    (datetime(2026, 11, 24, 14, 59, tzinfo=UTC), False),  # 23:59 KST on the 24th
+    (datetime(2026, 11, 24, 15, 0, tzinfo=UTC), True),  # 00:00 KST on the 25th
+    (datetime(2026, 11, 24, 20, 59, tzinfo=UTC), True),  # 05:59 KST
+    (datetime(2026, 11, 24, 21, 0, tzinfo=UTC), False),  # 06:00 KST
+])
+def test_night_window_is_00_to_06_kst_which_is_15_to_21_utc_the_day_before(utc, night):
+    assert rules.is_night(utc, P) is night
+
+
+def test_three_night_charges_within_an_hour_is_a_burst():
+    cs = [charge(kst(2026, 11, 25, 3, m), category="game", merchant=f"m{m}") for m in (0, 20, 50)]
+    bursts = rules.fraud_bursts(cs[-1], cs, P)
+    assert [b.pattern for b in bursts] == ["night"]
+    assert rules.fraud_key(bursts[0]) == "fraud_night:2026-11-25"
+
+
+def test_night_charges_spread_over_more_than_an_hour_are_not():
+    cs = [charge(kst(2026, 11, 25, 3, 0), category="game", merchant="a"),
+          charge(kst(2026, 11, 25, 3, 30), category="game", merchant="b"),
+          charge(kst(2026, 11, 25, 4, 10), category="game", merchant="c")]
+    assert all(rules.fraud_bursts(c, cs, P) == [] for c in cs)
+
+
+def test_night_burst_ignores_charges_before_midnight_and_after_six():
+    cs = [charge(kst(2026, 11, 24, 23, 50), category="game", merchant="a"),
+          charge(kst(2026, 11, 25, 0, 10), category="game", merchant="b"),
+          charge(kst(2026, 11, 25, 0, 20), category="game", merchant="c")]
+    assert rules.fraud_bursts(cs[-1], cs, P) == []
+    morning = [charge(kst(2026, 11, 25, 5, 40), category="game", merchant=m) for m in "ab"]
+    morning.append(charge(kst(2026, 11, 25, 6, 0), category="game", merchant="c"))
+    assert rules.fraud_bursts(morning[-1], morning, P) == []
+    assert rules.fraud_bursts(morning[1], morning, P) == []
+
+
+def test_declined_attempts_count_but_blocked_and_cancellations_do_not():
+    cs = [charge(kst(2026, 11, 25, 3, 0), category="game"),
+          charge(kst(2026, 11, 25, 3, 5), category="game", status="declined", decline_reason="limit_exceeded"),
+          charge(kst(2026, 11, 25, 3, 10), category="game", status="declined", decline_reason="blocked")]
+    assert rules.fraud_bursts(cs[1], cs, P) == []
+    cs.append(charge(kst(2026, 11, 25, 3, 15), category="game", status="declined", decline_reason="limit_exceeded"))
+    assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["night"]
+
+
+# ---- vouchers and small charges ----------------------------------------------------------------
+
+def test_gift_vouchers_and_transport_top_ups_in_quick_succession_any_time_of_day():
+    cs = [charge(kst(2026, 11, 25, 14, 0), category="gift_voucher"),
+          charge(kst(2026, 11, 25, 14, 10), category="transport", merchant="티머니"),
+          charge(kst(2026, 11, 25, 14, 29), category="gift_voucher", merchant="해피머니")]
+    assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["voucher"]
+    spread = [charge(kst(2026, 11, 25, 14, m), category="gift_voucher") for m in (0, 20, 40)]
+    assert rules.fraud_bursts(spread[-1], spread, P) == []
+    games = [charge(kst(2026, 11, 25, 14, m), category="game") for m in (0, 5, 10)]
+    assert rules.fraud_bursts(games[-1], games, P) == []
+
+
+def test_many_small_charges_to_one_merchant_within_minutes():
+    cs = [charge(kst(2026, 11, 25, 14, m), amount=9_900, category="game", merchant="넥슨") for m in (0, 2, 4, 6, 9)]
+    assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["small"]
+    assert rules.fraud_bursts(cs[3], cs[:4], P) == []  # only four
+    bigger = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=15_000, category="game", merchant="넥슨")]
+    assert rules.fraud_bursts(bigger[-1], bigger, P) == []
+    mixed = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=9_900, category="game", merchant="엔씨")]
+    assert rules.fraud_bursts(mixed[-1], mixed, P) == []
+
+
+def test_dawn_voucher_burst_is_one_alert_naming_both_patterns():
+    cs = [charge(kst(2026, 11, 25, 3, m)) for m in (0, 2, 4)]
+    bursts = rules.fraud_bursts(cs[-1], cs, P)
+    assert [b.pattern for b in bursts] == ["night", "voucher"]
+    found = rules.fraud_finding("내 폰", cs[-1], bursts, reported=set())
+    assert found.kind == "fraud_burst" and found.block_link
+    assert found.rule_key == "fraud_night:2026-11-25"
+    assert found.detail["keys"] == ["fraud_night:2026-11-25", "fraud_voucher:2026-11-25"]
+    assert found.values["count"] == 3 and found.values["total"] == "150,000원"
+    # The next charge of the same burst: both keys were reported by that one alert.
+    cs.append(charge(kst(2026, 11, 25, 3, 6)))
+    again = rules.fraud_bursts(cs[-1], cs, P)
+    assert rules.fraud_finding("내 폰", cs[-1], again, reported=set(found.detail["keys"])) is None
+    # A pattern not reported that day still fires.
+    voucher = rules.fraud_finding("내 폰", cs[-1], again, {"fraud_night:2026-11-25"})
+    assert voucher.rule_key == "fraud_voucher:2026-11-25"
+
+
+def test_burst_key_is_the_kst_day_the_burst_started():
+    cs = [charge(kst(2026, 11, 24, 23, 50)), charge(kst(2026, 11, 24, 23, 55)), charge(kst(2026, 11, 25, 0, 5)),
+          charge(kst(2026, 11, 25, 0, 12))]
+    keys = {rules.fraud_key(b) for c in cs for b in rules.fraud_bursts(c, cs, P) if b.pattern == "voucher"}
+    assert keys == {"fraud_voucher:2026-11-24"}
+
+
+def test_a_new_burst_another_day_has_a_new_key():
+    day1 = [charge(kst(2026, 11, 25, 3, m)) for m in (0, 2, 4)]
+    day2 = [charge(kst(2026, 11, 27, 3, m)) for m in (0, 2, 4)]
+    history = day1 + day2
+    keys = {rules.fraud_key(b) for b in rules.bursts_in(history, P)}
+    assert keys == {"fraud_night:2026-11-25", "fraud_voucher:2026-11-25",
+                    "fraud_night:2026-11-27", "fraud_voucher:2026-11-27"}
+
+
+def test_fraud_params_from_settings():
+    from dashboard.settings import Settings
+
+    params = FraudParams.from_settings(Settings(fraud_small_count=7, fraud_voucher_categories="gift_voucher"))
+    assert params.small_count == 7 and params.voucher_categories == frozenset({"gift_voucher"})
+    assert params.night_window == timedelta(minutes=60) and params.widest == timedelta(minutes=60)
+
+
+def test_could_burst_lets_the_engine_skip_the_window_query():
+    assert not rules.could_burst(charge(kst(2026, 11, 25, 14, 0), amount=30_000, category="shopping"), P)
+    assert rules.could_burst(charge(kst(2026, 11, 25, 3, 0), amount=30_000, category="shopping"), P)
+    assert rules.could_burst(charge(kst(2026, 11, 25, 14, 0), amount=30_000, category="transport"), P)
+    assert rules.could_burst(charge(kst(2026, 11, 25, 14, 0), amount=10_000, category="shopping"), P)
+    blocked = charge(kst(2026, 11, 25, 3, 0), status="declined", decline_reason="blocked")
+    assert not rules.could_burst(blocked, P)
