@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_login import current_user
 
-from dashboard.context import store
+from dashboard.context import settings, store
 from dashboard.i18n import pick_lang
+from dashboard.line_forecast import forecast_line
 from data.lines import owned_line
 from data.models import Line
 
@@ -27,3 +30,9 @@ def prefs_of(prefs: dict | None) -> tuple[str, str]:
     prefs = prefs or {}
     theme = prefs.get("theme") if prefs.get("theme") in ("light", "dark") else "light"
     return pick_lang(prefs.get("lang")), theme
+
+
+def forecast_now(line: Line) -> dict:
+    """An owned line's bill forecast as of now, as plain data (ISO dates) for layouts and figures."""
+    with store().read() as db:
+        return forecast_line(db, line, datetime.now(UTC), settings()).to_dict()

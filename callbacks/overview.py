@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, html
 
 from callbacks import Page
-from callbacks.common import line_for_user, prefs_of
+from callbacks.common import forecast_now, line_for_user, prefs_of
 from dashboard.context import store
 from dashboard.formatting import won
 from dashboard.i18n import t
@@ -101,8 +101,9 @@ def register(app: Dash) -> None:
             return (figures.empty_figure(t("analytics.burnup_title", lang), empty, theme),
                     figures.empty_figure(t("analytics.compare_title", lang), empty, theme),
                     comparison_text(comparison, month, lang))
+        fan = forecast_now(line) if month == current_month() else None
         return (
-            burnup_figure(burnup(days, through), month, limit, lang, theme),
+            burnup_figure(burnup(days, through), month, limit, lang, theme, fan),
             comparison_figure(comparison, month, earlier[0], lang, theme),
             comparison_text(comparison, month, lang),
         )
@@ -181,11 +182,13 @@ def _total(limits: dict[str, int | None]) -> int | None:
     return sum(values) if values else None
 
 
-def burnup_figure(cumulative: dict[str, list[int]], month: str, limit: int | None, lang: str, theme: str) -> dict:
+def burnup_figure(cumulative: dict[str, list[int]], month: str, limit: int | None, lang: str, theme: str,
+                  fan: dict | None = None) -> dict:
     texts = {"title": t("analytics.burnup_title", lang), "limit": t("chart.limit", lang),
              "pace": t("analytics.pace", lang), "day": _day_format(month, lang), "start": month_label(month, lang),
-             "tick": t("analytics.day", lang, day="{day}")}
-    return figures.burnup(days_in_month(month), cumulative, bucket_labels(lang), limit, texts, theme)
+             "tick": t("analytics.day", lang, day="{day}"), "fan": t("forecast.fan", lang),
+             "fan_low": t("forecast.fan_low", lang), "forecast": t("forecast.expected_line", lang)}
+    return figures.burnup(days_in_month(month), cumulative, bucket_labels(lang), limit, texts, theme, fan)
 
 
 def _day_format(month: str, lang: str) -> str:

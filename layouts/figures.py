@@ -80,8 +80,10 @@ def phone_friendly(layout: dict, legend: bool = True) -> dict:
 # Extra colours per theme (kept apart from THEMES so the existing keys stay as they were).
 ACCENTS = {
     "light": {"pace": "#6c757d", "muted": "#adb5bd", "box": "#495057",
+              "fan": "rgba(214, 51, 132, 0.18)", "forecast": "#d63384",
               "heat": [[0, "#c6d6f7"], [0.5, "#5f8ae3"], [1, "#0b2e83"]]},
     "dark": {"pace": "#adb5bd", "muted": "#6c757d", "box": "#ced4da",
+             "fan": "rgba(230, 119, 173, 0.25)", "forecast": "#e685b5",
              "heat": [[0, "#2f4f8f"], [0.5, "#5a87e6"], [1, "#c9dcff"]]},
 }
 WON_HOVER = "%{x:,}원"
@@ -118,9 +120,11 @@ def burnup(
     limit: int | None,
     texts: dict[str, str],
     theme: str,
+    fan: dict | None = None,
 ) -> dict:
     """Running total per bucket (stacked areas, day 0…last day with data) against the month's limit
-    and an even pace from 0 to the limit on the last day."""
+    and an even pace from 0 to the limit on the last day; with a forecast, its 80% fan and central path
+    from today to the month's end (fan: {low, expected, high} in won)."""
     colors, accent = THEMES.get(theme, THEMES["light"]), _accent(theme)
     data: list[dict] = []
     for index, (bucket, values) in enumerate(cumulative.items()):
@@ -142,10 +146,29 @@ def burnup(
             "line": {"color": accent["pace"], "width": 1.5, "dash": "dot"},
             "hovertemplate": texts["pace"] + ": %{y:,}원<extra></extra>",
         })
+    if fan:
+        data.extend(_forecast_fan(days, cumulative, fan, texts, accent))
     ticks = sorted({1, *range(5, days, 5), days})
     xaxis = {"range": [0, days], "tickvals": ticks, "ticktext": [texts["tick"].format(day=d) for d in ticks],
              "gridcolor": colors["grid"], "zeroline": False}
     return {"data": data, "layout": phone_friendly(base_layout(texts["title"], theme, xaxis=xaxis))}
+
+
+def _forecast_fan(days: int, cumulative: dict[str, list[int]], fan: dict, texts: dict[str, str],
+                  accent: dict[str, str]) -> list[dict]:
+    """The fan starts where the stacked running total ends (today) and opens to [low, high] at month end."""
+    today = max((len(values) for values in cumulative.values()), default=1) - 1
+    start = sum(values[-1] for values in cumulative.values() if values)
+    x = [today, days]
+    edge = {"type": "scatter", "mode": "lines", "x": x, "line": {"width": 0, "color": accent["fan"]},
+            "hovertemplate": "%{fullData.name}: %{y:,}원<extra></extra>"}
+    return [
+        {**edge, "name": texts["fan_low"], "y": [start, fan["low"]], "showlegend": False},
+        {**edge, "name": texts["fan"], "y": [start, fan["high"]], "fill": "tonexty", "fillcolor": accent["fan"]},
+        {"type": "scatter", "mode": "lines+markers", "name": texts["forecast"], "x": x, "y": [start, fan["expected"]],
+         "line": {"color": accent["forecast"], "width": 2, "dash": "dash"}, "marker": {"size": 6},
+         "hovertemplate": "%{fullData.name}: %{y:,}원<extra></extra>"},
+    ]
 
 
 def category_bars(

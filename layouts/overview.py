@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from dashboard.i18n import t
 from data.vocab import kst_today, months_back
@@ -52,7 +52,14 @@ def page(lang: str) -> html.Div:
             html.H1(t("nav.overview", lang), className="visually-hidden"),
             dbc.Row(
                 [
-                    dbc.Col(section(t("overview.this_month", lang), html.Div(id="overview-usage")), lg=4),
+                    dbc.Col(
+                        [
+                            section(t("overview.this_month", lang), html.Div(id="overview-usage")),
+                            section(None, html.Div(id="forecast-card", **{"aria-live": "polite"}),
+                                    dcc.Store(id="forecast-refresh", data=0)),
+                        ],
+                        lg=4,
+                    ),
                     dbc.Col(section(None, chart("monthly-chart", lang)), lg=8),
                 ]
             ),

@@ -1,0 +1,99 @@
+"""The overview's forecast card: next bill with its 80% range, due date, limit risk in one sentence,
+and the recurring charges still due this month (each can be marked as cancelled)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dash import html
+
+from dashboard.formatting import won
+from dashboard.i18n import t
+
+EXCLUDE, INCLUDE = "recurring-exclude", "recurring-include"  # pattern-matching button types
+
+
+def short_date(iso: str, lang: str) -> str:
+    day = date.fromisoformat(iso)
+    return t("forecast.date", lang, month=day.month, day=day.day)
+
+
+def risk_sentence(fc: dict, lang: str) -> html.P | None:
+    """One plain sentence about the limit, or None when the line has no limit."""
+    if fc.get("limit") is None:
+        return None
+    hit = fc.get("limit_hit_date")
+    if hit and fc["spent_to_date"] >= fc["limit"]:
+        text, tone = t("forecast.hit_already", lang, day=date.fromisoformat(hit).day), "danger"
+    elif hit:
+        text, tone = t("forecast.hit_coming", lang, day=date.fromisoformat(hit).day), "danger"
+    elif fc.get("exceed_likely"):
+        text, tone = t("forecast.risk", lang, pct=round(fc["p_exceed_limit"] * 100)), "warning"
+    else:
+        text, tone = t("forecast.safe", lang), "success"
+    return html.P(text, className=f"forecast-risk mb-2 fw-semibold text-{tone}-emphasis", role="status")
+
+
+def forecast_card(fc: dict, lang: str) -> html.Div:
+    """fc: LineForecast.to_dict() (ISO dates, won amounts)."""
+    return html.Div(
+        [
+            html.H2(t("forecast.heading", lang), className="h6 card-title mb-2"),
+            html.P([html.Span(won(fc["expected"]), className="fs-4 fw-bold amount forecast-expected"), " ",
+                    html.Span(t("forecast.range", lang, low=won(fc["low"]), high=won(fc["high"])),
+                              className="text-body-secondary amount")],
+                   className="mb-1"),
+            html.Div(
+                [html.Span(t("forecast.range_note", lang), className="me-3"),
+                 html.Span(t("forecast.spent", lang, amount=won(fc["spent_to_date"])), className="me-3"),
+                 html.Span(t("forecast.due", lang, date=short_date(fc["due_date"], lang)))],
+                className="small text-body-secondary d-flex flex-wrap mb-2",
+            ),
+            risk_sentence(fc, lang),
+            _upcoming(fc["upcoming_recurring"], lang),
+            _excluded(fc.get("excluded_recurring", []), lang),
+        ],
+        className="forecast-card",
+    )
+
+
+def _upcoming(items: list[dict], lang: str) -> html.Div:
+    heading = html.H3(t("forecast.upcoming", lang), className="h6 mt-3 mb-2")
+    if not items:
+        return html.Div([heading, html.P(t("forecast.none_upcoming", lang), className="small text-body-secondary")])
+    rows = [
+        html.Li(
+            [
+                html.Div([html.Span(item["merchant"], className="fw-semibold text-break"),
+                          html.Span(t("forecast.expected_on", lang, date=short_date(item["expected_date"], lang)),
+                                    className="small text-body-secondary ms-2")]),
+                html.Span(won(item["amount"]), className="ms-auto me-2 amount text-nowrap"),
+                _button(EXCLUDE, item["merchant"], t("forecast.mark_cancelled", lang),
+                        t("forecast.mark_cancelled_label", lang, merchant=item["merchant"]), "outline-secondary"),
+            ],
+            className="list-group-item d-flex align-items-center gap-1 px-0 recurring-item",
+        )
+        for item in items
+    ]
+    return html.Div([heading, html.Ul(rows, className="list-group list-group-flush")])
+
+
+def _excluded(merchants: list[str], lang: str) -> html.Div | None:
+    if not merchants:
+        return None
+    rows = [
+        html.Li([html.Span(m, className="text-decoration-line-through text-break"),
+                 _button(INCLUDE, m, t("forecast.include", lang), t("forecast.include_label", lang, merchant=m),
+                         "link")],
+                className="list-group-item d-flex align-items-center justify-content-between px-0 excluded-item")
+        for m in merchants
+    ]
+    return html.Div([html.H3(t("forecast.excluded", lang), className="h6 mt-3 mb-2 text-body-secondary"),
+                     html.Ul(rows, className="list-group list-group-flush small")])
+
+
+def _button(kind: str, merchant: str, text: str, label: str, color: str) -> html.Button:
+    # The merchant travels in the id (a JSON value, never markup); the server re-checks the line.
+    # html.Button rather than dbc.Button: only html components take aria-label.
+    return html.Button(text, id={"type": kind, "merchant": merchant}, className=f"btn btn-sm btn-{color} text-nowrap",
+                       n_clicks=0, type="button", **{"aria-label": label})
