@@ -54,13 +54,14 @@ class Settings:
     fraud_night_end_hour: int = 6  # KST, exclusive
     fraud_night_count: int = 3
     fraud_night_window_minutes: int = 60
-    fraud_voucher_categories: str = "gift_voucher,transport"
+    fraud_voucher_categories: str = "gift_voucher,game,transport"  # 상품권, 게임머니, 교통카드
     fraud_voucher_count: int = 3
     fraud_voucher_window_minutes: int = 30
     fraud_small_count: int = 5
     fraud_small_max_amount: int = 10_000
     fraud_small_window_minutes: int = 10
     block_link_ttl_hours: int = 24
+    alert_news_hours: int = 24  # a charge of an earlier month still gets large-charge/new-merchant alerts this long
     import_max_bytes: int = 20_000_000  # largest history file accepted for import (issue #3)
     extra: dict[str, Any] = field(default_factory=dict)
 

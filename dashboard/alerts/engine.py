@@ -71,8 +71,10 @@ def charge_of(tx: TxRow) -> Charge:
 def evaluate(session: Session, line: Line, tx: TxRow, now: datetime, settings: Settings) -> list[Alert]:
     """Run every rule for `tx` (already added to `session`) and store what fires; returns the new alerts.
 
-    `now` decides which month is current: budget, forecast, large-charge and new-merchant rules
-    only look at charges of the current KST month (an old charge added today is history, not news).
+    `now` decides which month is current: budget and forecast rules only look at charges of the
+    current KST month (an old charge added today is history, not news). Large-charge and new-merchant
+    rules also take a charge of the last `alert_news_hours` (23:59 on the last day, recorded after
+    midnight, is still news).
     """
     if tx.status == "cancelled" or tx.cancels_id is not None:
         return []  # a cancellation only lowers spending
@@ -87,8 +89,9 @@ def findings_for(session: Session, line: Line, tx: TxRow, now: datetime, setting
         return [found] if found else []
     fraud = _fraud(session, line, charge, label, FraudParams.from_settings(settings))
     findings = [fraud]
-    if tx.status == "approved" and tx.usage_month == usage_month(now):
-        findings += _budget_rules(session, line, tx, charge, label, now, settings)
+    this_month = tx.usage_month == usage_month(now)
+    if tx.status == "approved" and (this_month or tx.occurred_at >= now - timedelta(hours=settings.alert_news_hours)):
+        findings += _budget_rules(session, line, tx, charge, label, now, settings, this_month=this_month)
     if fraud is not None:  # the fraud alert names this charge and carries the block link already
         findings = [f for f in findings if f is None or f.kind != "large_charge"]
     return [f for f in findings if f is not None]
@@ -243,8 +246,9 @@ def _db_key(session: Session) -> str:
 
 
 def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label: str, now: datetime,
-                  settings: Settings) -> list[Finding | None]:
-    """Budget levels, forecast, large charge and new merchant: the rules a Budget row switches on."""
+                  settings: Settings, *, this_month: bool) -> list[Finding | None]:
+    """Budget levels, forecast, large charge and new merchant: the rules a Budget row switches on
+    (budget levels and forecast only for a charge of the current month)."""
     month = tx.usage_month
     row = session.execute(_STATE, {"line_id": line.id, "month": month, "at": tx.occurred_at, "tx_id": tx.id,
                                    "merchant_key": tx.merchant_key or ""}).first()
@@ -255,16 +259,17 @@ def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label
     thresholds = parse_threshold_text(threshold_text) or []
     out: list[Finding | None] = [rules.large_charge(label, charge, large)]
     fired: set[str] | None = None
-    reached = [pct for pct in thresholds if used * 100 >= amount * pct]
+    reached = [pct for pct in thresholds if used * 100 >= amount * pct] if this_month else []
     memo_key = (_db_key(session), line.id, month)
     if reached and max(reached) > (FIRED_LEVELS.get(memo_key, FIRED_TTL) or 0):  # reached: did it fire?
         fired = fired_keys(session, line.id, keys=[f"forecast:{month}"], like=[f"budget:%:{month}"])
         pcts = [int(key.split(":")[1]) for key in fired if key.startswith("budget:")]
         if pcts:
             FIRED_LEVELS.put(memo_key, max(pcts))
-        out.append(rules.budget_threshold(label, month, used, amount, thresholds, pcts))
-    if used < amount and to_kst(now).day >= settings.forecast_from_day:
-        out.append(_forecast(session, line, label, month, used, amount, max(now, tx.occurred_at), settings, fired))
+        out.append(rules.with_trigger(rules.budget_threshold(label, month, used, amount, thresholds, pcts), charge))
+    if this_month and used < amount and to_kst(now).day >= settings.forecast_from_day:
+        forecast = _forecast(session, line, label, month, used, amount, max(now, tx.occurred_at), settings, fired)
+        out.append(rules.with_trigger(forecast, charge))
     if notify_new:
         out.append(rules.new_merchant(label, charge, seen_before=seen_id is not None, has_history=any_id is not None))
     return out

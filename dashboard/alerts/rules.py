@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -75,7 +75,7 @@ class FraudParams:
     night_end: int = 6
     night_count: int = 3
     night_window: timedelta = timedelta(minutes=60)
-    voucher_categories: frozenset[str] = frozenset({"gift_voucher", "transport"})
+    voucher_categories: frozenset[str] = frozenset({"gift_voucher", "game", "transport"})
     voucher_count: int = 3
     voucher_window: timedelta = timedelta(minutes=30)
     small_count: int = 5
@@ -117,6 +117,14 @@ def charge_values(line: str, charge: Charge) -> dict[str, Any]:
 def charge_detail(charge: Charge) -> dict[str, Any]:
     return {"transaction_id": charge.id, "merchant": charge.merchant, "amount": charge.amount,
             "occurred_at": charge.occurred_at.isoformat()}
+
+
+def with_trigger(finding: Finding | None, charge: Charge) -> Finding | None:
+    """A month-level finding (budget level, forecast) with the charge that made it fire, so its mail
+    can name the merchant, the amount and the KST time like every other alert."""
+    if finding is None:
+        return None
+    return replace(finding, detail={**charge_detail(charge), **finding.detail})
 
 
 # ---- budget ------------------------------------------------------------------------------------

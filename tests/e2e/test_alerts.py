@@ -96,7 +96,7 @@ def test_dawn_voucher_burst_mail_link_blocks_without_login(dash_duo, served, smt
     msg = smtp.wait(1)[0]
     assert str(msg["Subject"]) == "[마이크로빌] 부정결제 의심 · 내 폰"
     text = body_text(msg)
-    assert "상품권·교통카드 연속 구매" in text and "150,000원" in text
+    assert "상품권·게임머니·교통카드 연속 구매" in text and "150,000원" in text
     link = next(word for word in text.split() if "/b/" in word)
     assert link.startswith(f"http://127.0.0.1:{port}/b/")
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from dashboard.notify import webhook
 from dashboard.notify.outbox import deliver_pending
-from data.models import Alert, Notification
+from data.models import Alert, Notification, Transaction
 from data.vocab import KST
 from tests.helpers import make_line, make_user
 from tests.http.test_api_lines import bearer
@@ -144,7 +144,7 @@ def test_dawn_voucher_burst_mails_korean_alert_with_block_link(mail_app, smtp):
     assert str(msg["Subject"]) == "[마이크로빌] 부정결제 의심 · 내 폰"
     assert smtp.recipients[0] == ["victim@example.com"]
     text = body_text(msg)
-    assert "부정결제가 의심됩니다" in text and "새벽 시간 연속 결제" in text and "상품권·교통카드" in text
+    assert "부정결제가 의심됩니다" in text and "새벽 시간 연속 결제" in text and "상품권·게임머니·교통카드" in text
     assert "가맹점: 컬쳐랜드" in text and "금액: 50,000원" in text
     assert f"결제 시각: {(dawn + timedelta(minutes=4)):%Y-%m-%d %H:%M} (한국 시간)" in text
     assert "연속 결제: 3건, 합계 150,000원" in text
@@ -161,11 +161,16 @@ def test_budget_level_mail_has_no_block_link(mail_app, smtp):
     client = mail_app.server.test_client()
     line, headers = owner(store)
     assert client.put(f"/api/v1/lines/{line}/budget", json={"amount": 100_000}, headers=headers).status_code == 200
-    authorize(client, line, headers, "b1", 85_000, merchant="쿠팡", category="shopping")
+    paid = authorize(client, line, headers, "b1", 85_000, merchant="쿠팡", category="shopping")
     msg = smtp.wait(1)[0]
     assert str(msg["Subject"]) == "[마이크로빌] 예산 도달 · 내 폰"
     text = body_text(msg)
     assert "예산의 80%에 도달했습니다 (85,000원 / 예산 100,000원)" in text
+    # The charge that crossed the level: merchant, amount and its time in KST.
+    assert "가맹점: 쿠팡" in text and "금액: 85,000원" in text
+    with store.read() as db:
+        paid_at = db.get(Transaction, paid["transaction_id"]).occurred_at
+    assert f"결제 시각: {paid_at.astimezone(KST):%Y-%m-%d %H:%M} (한국 시간)" in text  # KST, not UTC
     assert "/b/" not in text and "http://microbill.test/alerts" in text
 
 

@@ -121,59 +121,62 @@ def test_night_window_is_00_to_06_kst_which_is_15_to_21_utc_the_day_before(utc, 
 
 
 def test_three_night_charges_within_an_hour_is_a_burst():
-    cs = [charge(kst(2026, 11, 25, 3, m), category="game", merchant=f"m{m}") for m in (0, 20, 50)]
+    cs = [charge(kst(2026, 11, 25, 3, m), category="shopping", merchant=f"m{m}") for m in (0, 20, 50)]
     bursts = rules.fraud_bursts(cs[-1], cs, P)
     assert [b.pattern for b in bursts] == ["night"]
     assert rules.fraud_key(bursts[0]) == "fraud_night:2026-11-25"
 
 
 def test_night_charges_spread_over_more_than_an_hour_are_not():
-    cs = [charge(kst(2026, 11, 25, 3, 0), category="game", merchant="a"),
-          charge(kst(2026, 11, 25, 3, 30), category="game", merchant="b"),
-          charge(kst(2026, 11, 25, 4, 10), category="game", merchant="c")]
+    cs = [charge(kst(2026, 11, 25, 3, 0), category="shopping", merchant="a"),
+          charge(kst(2026, 11, 25, 3, 30), category="shopping", merchant="b"),
+          charge(kst(2026, 11, 25, 4, 10), category="shopping", merchant="c")]
     assert all(rules.fraud_bursts(c, cs, P) == [] for c in cs)
 
 
 def test_night_burst_ignores_charges_before_midnight_and_after_six():
-    cs = [charge(kst(2026, 11, 24, 23, 50), category="game", merchant="a"),
-          charge(kst(2026, 11, 25, 0, 10), category="game", merchant="b"),
-          charge(kst(2026, 11, 25, 0, 20), category="game", merchant="c")]
+    cs = [charge(kst(2026, 11, 24, 23, 50), category="shopping", merchant="a"),
+          charge(kst(2026, 11, 25, 0, 10), category="shopping", merchant="b"),
+          charge(kst(2026, 11, 25, 0, 20), category="shopping", merchant="c")]
     assert rules.fraud_bursts(cs[-1], cs, P) == []
-    morning = [charge(kst(2026, 11, 25, 5, 40), category="game", merchant=m) for m in "ab"]
-    morning.append(charge(kst(2026, 11, 25, 6, 0), category="game", merchant="c"))
+    morning = [charge(kst(2026, 11, 25, 5, 40), category="shopping", merchant=m) for m in "ab"]
+    morning.append(charge(kst(2026, 11, 25, 6, 0), category="shopping", merchant="c"))
     assert rules.fraud_bursts(morning[-1], morning, P) == []
     assert rules.fraud_bursts(morning[1], morning, P) == []
 
 
 def test_declined_attempts_count_but_blocked_and_cancellations_do_not():
-    cs = [charge(kst(2026, 11, 25, 3, 0), category="game"),
-          charge(kst(2026, 11, 25, 3, 5), category="game", status="declined", decline_reason="limit_exceeded"),
-          charge(kst(2026, 11, 25, 3, 10), category="game", status="declined", decline_reason="blocked")]
+    cs = [charge(kst(2026, 11, 25, 3, 0), category="shopping"),
+          charge(kst(2026, 11, 25, 3, 5), category="shopping", status="declined", decline_reason="limit_exceeded"),
+          charge(kst(2026, 11, 25, 3, 10), category="shopping", status="declined", decline_reason="blocked")]
     assert rules.fraud_bursts(cs[1], cs, P) == []
-    cs.append(charge(kst(2026, 11, 25, 3, 15), category="game", status="declined", decline_reason="limit_exceeded"))
+    cs.append(charge(kst(2026, 11, 25, 3, 15), category="shopping", status="declined", decline_reason="limit_exceeded"))
     assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["night"]
 
 
 # ---- vouchers and small charges ----------------------------------------------------------------
 
-def test_gift_vouchers_and_transport_top_ups_in_quick_succession_any_time_of_day():
+def test_vouchers_game_money_and_transport_top_ups_in_quick_succession_any_time_of_day():
     cs = [charge(kst(2026, 11, 25, 14, 0), category="gift_voucher"),
           charge(kst(2026, 11, 25, 14, 10), category="transport", merchant="티머니"),
           charge(kst(2026, 11, 25, 14, 29), category="gift_voucher", merchant="해피머니")]
     assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["voucher"]
+    game_money = [charge(kst(2026, 11, 25, 14, m), amount=30_000, category="game", merchant=f"게임{m}")
+                  for m in (0, 5, 10)]
+    assert [b.pattern for b in rules.fraud_bursts(game_money[-1], game_money, P)] == ["voucher"]
     spread = [charge(kst(2026, 11, 25, 14, m), category="gift_voucher") for m in (0, 20, 40)]
     assert rules.fraud_bursts(spread[-1], spread, P) == []
-    games = [charge(kst(2026, 11, 25, 14, m), category="game") for m in (0, 5, 10)]
-    assert rules.fraud_bursts(games[-1], games, P) == []
+    shopping = [charge(kst(2026, 11, 25, 14, m), category="shopping") for m in (0, 5, 10)]
+    assert rules.fraud_bursts(shopping[-1], shopping, P) == []
 
 
 def test_many_small_charges_to_one_merchant_within_minutes():
-    cs = [charge(kst(2026, 11, 25, 14, m), amount=9_900, category="game", merchant="넥슨") for m in (0, 2, 4, 6, 9)]
+    cs = [charge(kst(2026, 11, 25, 14, m), amount=9_900, category="shopping", merchant="넥슨") for m in (0, 2, 4, 6, 9)]
     assert [b.pattern for b in rules.fraud_bursts(cs[-1], cs, P)] == ["small"]
     assert rules.fraud_bursts(cs[3], cs[:4], P) == []  # only four
-    bigger = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=15_000, category="game", merchant="넥슨")]
+    bigger = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=15_000, category="shopping", merchant="넥슨")]
     assert rules.fraud_bursts(bigger[-1], bigger, P) == []
-    mixed = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=9_900, category="game", merchant="엔씨")]
+    mixed = [*cs[:4], charge(kst(2026, 11, 25, 14, 9), amount=9_900, category="shopping", merchant="엔씨")]
     assert rules.fraud_bursts(mixed[-1], mixed, P) == []
 
 
@@ -211,12 +214,62 @@ def test_a_new_burst_another_day_has_a_new_key():
                     "fraud_night:2026-11-27", "fraud_voucher:2026-11-27"}
 
 
-def test_fraud_params_from_settings():
-    from dashboard.settings import Settings
+def test_fraud_params_from_settings(monkeypatch, tmp_path):
+    from dashboard.settings import Settings, load_settings
 
     params = FraudParams.from_settings(Settings(fraud_small_count=7, fraud_voucher_categories="gift_voucher"))
     assert params.small_count == 7 and params.voucher_categories == frozenset({"gift_voucher"})
     assert params.night_window == timedelta(minutes=60) and params.widest == timedelta(minutes=60)
+    assert FraudParams.from_settings(Settings()) == FraudParams()  # the settings' defaults are the rules'
+    monkeypatch.setenv("MICROBILL_FRAUD_NIGHT_COUNT", "4")
+    monkeypatch.setenv("MICROBILL_FRAUD_VOUCHER_WINDOW_MINUTES", "45")
+    from_env = FraudParams.from_settings(load_settings({"instance_path": str(tmp_path)}))
+    assert from_env.night_count == 4 and from_env.voucher_window == timedelta(minutes=45)
+
+
+# ---- KST midnight and month boundaries, rule by rule ------------------------------------------------
+# 23:59 KST on 30 November and 00:00 KST on 1 December are both 30 November in UTC (14:59 and 15:00):
+# every day, hour and month a rule keys on must be the KST one.
+LAST_MINUTE = kst(2026, 11, 30, 23, 59)
+FIRST_MINUTE = kst(2026, 12, 1, 0, 0)
+
+
+def test_the_boundary_minutes_share_a_utc_day():
+    assert LAST_MINUTE.astimezone(UTC).date() == FIRST_MINUTE.astimezone(UTC).date()
+
+
+def test_large_charge_and_new_merchant_name_the_kst_day_after_midnight():
+    late = charge(FIRST_MINUTE, amount=60_000, merchant="쿠팡", category="shopping")
+    assert rules.large_charge("x", late, 50_000).values["time"] == "2026-12-01 00:00"
+    assert rules.new_merchant("x", late, seen_before=False, has_history=True).values["time"] == "2026-12-01 00:00"
+    early = charge(LAST_MINUTE, amount=60_000, merchant="쿠팡", category="shopping")
+    assert rules.large_charge("x", early, 50_000).values["time"] == "2026-11-30 23:59"
+
+
+def test_forecast_key_is_the_kst_usage_month():
+    keys = [rules.forecast_over_budget("x", usage_month(at), 60_000, 100_000, 130_000, 0.9, 0.5).rule_key
+            for at in (LAST_MINUTE, FIRST_MINUTE)]
+    assert keys == ["forecast:2026-11", "forecast:2026-12"]
+
+
+def test_blocked_attempt_hour_key_turns_with_the_kst_day_and_month():
+    keys = [rules.blocked_attempt("x", charge(at, status="declined", decline_reason="blocked")).rule_key
+            for at in (LAST_MINUTE, FIRST_MINUTE)]
+    assert keys == ["blocked:2026-11-30T23", "blocked:2026-12-01T00"]
+
+
+def test_small_charge_burst_across_midnight_and_month_end_keeps_the_day_it_started():
+    cs = [charge(LAST_MINUTE + timedelta(minutes=m), amount=9_900, category="shopping", merchant="넥슨")
+          for m in (-4, -2, 0, 2, 4)]  # 23:55 … 00:03
+    keys = {rules.fraud_key(b) for c in cs for b in rules.fraud_bursts(c, cs, P)}
+    assert keys == {"fraud_small:2026-11-30"}  # one story, not a second one for 1 December
+
+
+def test_night_burst_starting_at_kst_midnight_is_the_new_day():
+    cs = [charge(FIRST_MINUTE + timedelta(minutes=m), category="shopping", merchant=f"m{m}") for m in (0, 10, 20)]
+    assert {rules.fraud_key(b) for b in rules.fraud_bursts(cs[-1], cs, P)} == {"fraud_night:2026-12-01"}
+    before = [charge(LAST_MINUTE, category="shopping", merchant="a"), *cs[:2]]  # 23:59 is not night
+    assert rules.fraud_bursts(before[-1], before, P) == []
 
 
 def test_could_burst_lets_the_engine_skip_the_window_query():

@@ -196,13 +196,20 @@ def _steady_history(db, line_id: int, months: list[tuple[int, int]], per_day: in
             add_tx(db, line_id, kst(year, month, day, 12), per_day, merchant=f"가게{day % 5}", category="shopping")
 
 
+def steady_spender(store, line_id: int, past: list[tuple[int, int]], current: tuple[int, int], days: int,
+                   per_day: int, budget: int) -> None:
+    """Past months of `per_day` spending, `days` days of the current month, a budget with one 100 % level
+    and no remembered forecast."""
+    with store.write() as db:
+        _steady_history(db, line_id, past, per_day)
+        _steady_history(db, line_id, [current], per_day, days=days)
+    set_budget(store, line_id, budget, thresholds=[100])
+    FORECAST_MEMO._items.clear()
+
+
 def test_forecast_over_budget_fires_once_and_the_memo_skips_work(store_for_url, cfg, line_id):
     store = store_for_url
-    with store.write() as db:
-        _steady_history(db, line_id, [(2026, 8), (2026, 9), (2026, 10)], 8_000)
-        _steady_history(db, line_id, [(2026, 11)], 8_000, days=9)
-    set_budget(store, line_id, 180_000, thresholds=[100])
-    FORECAST_MEMO._items.clear()
+    steady_spender(store, line_id, [(2026, 8), (2026, 9), (2026, 10)], (2026, 11), 9, 8_000, 180_000)
     now = kst(2026, 11, 10, 12)
     # ~8,000 a day for 30 days ≈ 240,000 expected against a 180,000 budget; 80,000 spent so far.
     assert charge(store, cfg, line_id, now, 8_000, merchant="가게1", category="shopping") == ["forecast:2026-11"]
@@ -216,11 +223,7 @@ def test_forecast_over_budget_fires_once_and_the_memo_skips_work(store_for_url, 
 
 def test_forecast_stays_quiet_when_on_track(store_for_url, cfg, line_id):
     store = store_for_url
-    with store.write() as db:
-        _steady_history(db, line_id, [(2026, 8), (2026, 9), (2026, 10)], 3_000)
-        _steady_history(db, line_id, [(2026, 11)], 3_000, days=9)
-    set_budget(store, line_id, 280_000, thresholds=[100])
-    FORECAST_MEMO._items.clear()
+    steady_spender(store, line_id, [(2026, 8), (2026, 9), (2026, 10)], (2026, 11), 9, 3_000, 280_000)
     assert charge(store, cfg, line_id, kst(2026, 11, 10, 12), 3_000, merchant="가게1", category="shopping") == []
     assert len(FORECAST_MEMO._items) == 1  # computed once, remembered
 
@@ -290,3 +293,70 @@ def test_the_importers_hook_evaluates_stored_rows(store_for_url, cfg, line_id):
     with store.read() as db:
         kinds = sorted(db.scalars(select(Alert.kind)))
     assert kinds == ["budget_threshold", "import_summary", "large_charge"]
+
+
+# ---- KST midnight and month boundaries, rule by rule (the pure keys are in test_alert_rules) ----------
+LAST_MINUTE = kst(2026, 11, 30, 23, 59)  # 14:59 UTC
+AFTER_MIDNIGHT = kst(2026, 12, 1, 0, 1)  # 15:01 UTC, the same UTC day
+SHOP = {"merchant": "쿠팡", "category": "shopping"}
+
+
+def test_budget_alert_names_the_charge_that_crossed_the_level(store_for_url, cfg, line_id):
+    store = store_for_url
+    set_budget(store, line_id, 100_000, thresholds=[80])
+    assert charge(store, cfg, line_id, LAST_MINUTE, 85_000, **SHOP) == ["budget:80:2026-11"]
+    with store.read() as db:
+        detail = detail_of(db.scalar(select(Alert)))
+    assert (detail["merchant"], detail["amount"], detail["used"]) == ("쿠팡", 85_000, 85_000)
+    assert datetime.fromisoformat(detail["occurred_at"]) == LAST_MINUTE
+
+
+def test_large_charge_at_2359_recorded_after_midnight_still_alerts(store_for_url, cfg, line_id):
+    store = store_for_url
+    set_budget(store, line_id, 100_000, thresholds=[50], large_charge=50_000)
+    keys = charge(store, cfg, line_id, LAST_MINUTE, 60_000, now=AFTER_MIDNIGHT, **SHOP)
+    # News: the large charge (with its block link). History: November's budget level stays quiet.
+    assert len(keys) == 1 and keys[0].startswith("large:")
+    old = charge(store, cfg, line_id, LAST_MINUTE - timedelta(days=2), 60_000, now=AFTER_MIDNIGHT, **SHOP)
+    assert old == []  # two days old when recorded: history
+
+
+def test_new_merchant_across_the_month_boundary(store_for_url, cfg, line_id):
+    store = store_for_url
+    set_budget(store, line_id, 300_000, notify_new_merchant=True)
+    assert charge(store, cfg, line_id, kst(2026, 11, 2, 12), 1_000, merchant="11번가", category="shopping") == []
+    # Seen at 23:59 on the last day: not new at 00:01 on the first (history is not cut at the month).
+    assert charge(store, cfg, line_id, LAST_MINUTE, 1_000, **SHOP) == [f"merchant:{merchant_key('쿠팡')}"]
+    assert charge(store, cfg, line_id, AFTER_MIDNIGHT, 1_000, **SHOP) == []
+    # A new merchant at 23:59, recorded after midnight, is still news.
+    late = charge(store, cfg, line_id, LAST_MINUTE, 1_000, now=AFTER_MIDNIGHT, merchant="G마켓", category="shopping")
+    assert late == [f"merchant:{merchant_key('G마켓')}"]
+
+
+def test_forecast_waits_for_the_third_kst_day(store_for_url, cfg, line_id):
+    """forecast_from_day = 3: 23:59 KST on the 2nd is too early, 00:00 KST on the 3rd is not —
+    both are the 2nd in UTC."""
+    store = store_for_url
+    steady_spender(store, line_id, [(2026, 9), (2026, 10), (2026, 11)], (2026, 12), 2, 8_000, 180_000)
+    second = kst(2026, 12, 2, 23, 59)
+    third = kst(2026, 12, 3, 0, 0)
+    assert second.astimezone(UTC).day == third.astimezone(UTC).day == 2
+    assert charge(store, cfg, line_id, second, 8_000, merchant="가게1", category="shopping") == []
+    assert charge(store, cfg, line_id, third, 8_000, merchant="가게1", category="shopping") == ["forecast:2026-12"]
+    with store.read() as db:
+        detail = detail_of(db.scalar(select(Alert).where(Alert.kind == "forecast_over_budget")))
+    assert detail["merchant"] == "가게1" and datetime.fromisoformat(detail["occurred_at"]) == third
+
+
+def test_fraud_burst_across_the_month_end_is_one_alert(store_for_url, cfg, line_id):
+    store = store_for_url
+    times = [LAST_MINUTE - timedelta(minutes=4), LAST_MINUTE, AFTER_MIDNIGHT, AFTER_MIDNIGHT + timedelta(minutes=3)]
+    keys = [charge(store, cfg, line_id, at, 20_000) for at in times]  # 상품권 23:55, 23:59, 00:01, 00:04
+    assert keys == [[], [], ["fraud_voucher:2026-11-30"], []]
+
+
+def test_blocked_attempts_at_2359_and_0001_are_two_alerts(store_for_url, cfg, line_id):
+    store = store_for_url
+    blocked = {"status": "declined", "decline_reason": "blocked"}
+    assert charge(store, cfg, line_id, LAST_MINUTE, 5_000, **blocked) == ["blocked:2026-11-30T23"]
+    assert charge(store, cfg, line_id, AFTER_MIDNIGHT, 5_000, **blocked) == ["blocked:2026-12-01T00"]
