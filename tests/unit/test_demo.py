@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -272,18 +270,3 @@ def test_demo_lines(seed: int) -> None:
     assert any(c.pay_type == "recurring" for c in charges)
     assert any(c.cancels for c in charges)
     assert best_ratio >= 0.95
-
-
-# --------------------------------------------------------------------------- performance
-
-
-@pytest.mark.parametrize("persona", sorted(PERSONAS))
-def test_fourteen_months_is_fast(persona: str) -> None:
-    best = min(_timed(lambda: generate_history(persona, 11, END)) for _ in range(3))
-    assert best < 0.05
-
-
-def _timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
