@@ -5,16 +5,14 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks.common import line_for_user, prefs_of, user_id
+from callbacks.common import prefs_of, user_id
 from dashboard.alerts.rules import kst_text
-from dashboard.alerts.text import alert_text, kind_label
+from dashboard.alerts.text import alert_text, kind_label, line_label
 from dashboard.context import store
 from dashboard.formatting import won
 from dashboard.i18n import t
-from data import alerts_store
-from data.budgets import get_budget
+from data import alerts_store, budgets
 from data.models import Alert
-from data.usage import monthly_usage
 from data.vocab import kst_today
 from layouts.bell import alert_list
 
@@ -107,40 +105,35 @@ def register(app: Dash) -> None:
     @app.callback(
         Output("alerts-banner", "children"),
         Input("url", "pathname"),
-        Input("line-picker", "value"),
         Input("bell-interval", "n_intervals"),
         Input("alerts-version", "data"),
         State("prefs", "data"),
     )
-    def banner(pathname, line_id, _tick, _version, prefs):
+    def banner(pathname, _tick, _version, prefs):
         if (pathname or "/") != "/":
             return None
         lang, _ = prefs_of(prefs)
-        return banner_children(line_id, lang) or None
+        return banner_children(lang) or None
 
 
-def banner_children(line_id: object, lang: str) -> list:
-    """A red banner while possible-fraud alerts are unread (any line), an amber one while the
-    selected line is over this month's budget."""
+def banner_children(lang: str) -> list:
+    """A red banner while possible-fraud alerts are unread, an amber one while a line's spending this
+    month has reached its budget (any of the user's lines, like the bell)."""
     uid = user_id()
-    out = []
     with store().read() as db:
         urgent = alerts_store.unread_kinds(db, uid, URGENT_KINDS)
+        over = budgets.over_budget(db, uid, kst_today().strftime("%Y-%m"))
+    out = []
     if urgent:
         out.append(dbc.Alert(
             [html.Span(t("alerts.banner_fraud", lang, count=urgent), className="me-2"),
              dcc.Link(t("alerts.banner_see", lang), href="/alerts", className="alert-link")],
             color="danger", id="alerts-banner-fraud", className="d-flex flex-wrap align-items-center"))
-    line = line_for_user(line_id)
-    if line is not None:
-        month = kst_today().strftime("%Y-%m")
-        with store().read() as db:
-            budget = get_budget(db, line.id)
-            used = sum(monthly_usage(db, line.id, [month])[month].values()) if budget else 0
-        if budget is not None and used >= budget.amount:
-            out.append(dbc.Alert(
-                [html.Span(t("alerts.banner_budget", lang, line=line.nickname or line.number_masked,
-                             used=won(used), budget=won(budget.amount)), className="me-2"),
-                 dcc.Link(t("nav.budget", lang), href="/budget", className="alert-link")],
-                color="warning", id="alerts-banner-budget", className="d-flex flex-wrap align-items-center"))
+    if over:
+        lines = [html.Div(t("alerts.banner_budget", lang, line=line_label(line), used=won(used), budget=won(amount)),
+                          **{"data-line-id": str(line.id)}) for line, used, amount in over]
+        out.append(dbc.Alert(
+            [html.Div(lines, className="me-2"),
+             dcc.Link(t("nav.budget", lang), href="/budget", className="alert-link")],
+            color="warning", id="alerts-banner-budget", className="d-flex flex-wrap align-items-center"))
     return out

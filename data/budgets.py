@@ -7,12 +7,14 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.limits_policy import LimitSettings, effective_limit
 from data.audit import audit
 from data.lines import current_limits
-from data.models import Budget, Line, utcnow
+from data.models import Budget, Line, Transaction, utcnow
+from data.usage import NET_AMOUNT
 
 MAX_THRESHOLDS = 10  # the column holds "50,80,100"-style text of at most 60 characters
 
@@ -124,6 +126,17 @@ def delete_budget(session: Session, line: Line, *, user_id: int | None, ip: str 
     session.delete(budget)
     audit(session, "budget.delete", user_id=user_id, line_id=line.id, ip=ip)
     return True
+
+
+def over_budget(session: Session, user_id: int, month: str) -> list[tuple[Line, int, int]]:
+    """(line, net usage, budget) for each of the user's lines whose `month` has reached its budget.
+    One query: the usage is a correlated sum on the (line_id, usage_month) index."""
+    used = (select(func.coalesce(func.sum(NET_AMOUNT), 0))
+            .where(Transaction.line_id == Budget.line_id, Transaction.usage_month == month)
+            .scalar_subquery())
+    rows = session.execute(select(Line, Budget.amount, used).join(Budget, Budget.line_id == Line.id)
+                           .where(Line.user_id == user_id).order_by(Line.id))
+    return [(line, int(total or 0), amount) for line, amount, total in rows if int(total or 0) >= amount]
 
 
 def budget_view(budget: Budget | None) -> dict[str, Any] | None:
