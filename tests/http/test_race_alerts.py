@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.alerts.engine import AlertHook
 from dashboard.settings import Settings
 from data.alerts_store import create_alert
 from data.authorize import AuthorizationRequest, authorize_owned
 from data.budgets import save_budget
-from data.models import Alert, Line
+from data.models import Alert, Line, Notification
 from data.vocab import usage_month
 from tests.helpers import make_line, make_user
 from tests.http.test_api_lines import bearer
 from tests.http.test_race_authorize import together
 
-RULES = Settings(database_url="race")
+RULES = Settings(database_url="race", smtp_host="127.0.0.1")  # queues mail; nothing sends outside an app
 
 
 def setup_line(store) -> tuple[int, int]:
@@ -60,7 +60,10 @@ def test_32_concurrent_authorizations_crossing_80_percent_raise_one_alert(store_
     ids = [alert_id for batch in created for alert_id in batch]
     with store.read() as db:  # the 80 % and the 100 % alert, each raised by exactly one request
         kinds = list(db.scalars(select(Alert.kind).where(Alert.id.in_(ids))))
+        eighty = db.scalar(select(Alert.id).where(Alert.rule_key == f"budget:80:{month}"))
+        mails = db.scalar(select(func.count()).select_from(Notification).where(Notification.alert_id == eighty))
     assert kinds.count("budget_threshold") == 2
+    assert mails == 1  # and one mail queued for it
 
 
 def test_32_concurrent_api_authorizations_raise_one_80_percent_alert(app, store):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dashboard import block_links
 from data.models import AuditLog, BlockLink, Line, utcnow
-from tests.helpers import make_line, make_user
+from tests.helpers import PASSWORD, make_line, make_user
 from tests.http.test_race_authorize import together
 
 SECRET = "test-secret-key"  # the app fixture's
@@ -136,3 +136,32 @@ def test_page_says_so_when_the_line_is_already_blocked(client, store):
     page = client.get(f"/b/{token}")
     assert page.status_code == 200 and "이미 차단되어" in page.get_data(as_text=True)
     assert 'type="submit"' not in page.get_data(as_text=True)
+
+
+def test_page_post_with_a_tampered_forged_or_expired_link_blocks_nothing(client, store):
+    line = owner_line(store)
+    good = new_link(store, line)
+    csrf = form_token(client.get(f"/b/{good}").get_data(as_text=True))
+    link_id, _ = block_links.unsign(good, SECRET, TTL)
+    refused = {
+        good[:-2] + ("AA" if good[-2:] != "AA" else "BB"): (404, "올바르지 않은 링크"),  # tampered
+        block_links.sign(link_id, "not the app secret"): (404, "올바르지 않은 링크"),  # forged
+        new_link(store, line, now=utcnow() - timedelta(hours=25)): (410, "만료된 링크"),  # expired
+    }
+    for token, (status, message) in refused.items():
+        response = client.post(f"/b/{token}", data={"csrf_token": csrf})
+        assert response.status_code == status and message in response.get_data(as_text=True), token
+        assert "차단했습니다" not in response.get_data(as_text=True)
+    assert line_of(store, line).status == "active"
+    with store.read() as db:
+        assert db.scalar(select(BlockLink.used_at).where(BlockLink.id == link_id)) is None
+
+
+def test_the_link_blocks_but_unblocking_still_needs_a_login(client, store):
+    line = owner_line(store)
+    token = new_link(store, line)
+    csrf = form_token(client.get(f"/b/{token}").get_data(as_text=True))
+    assert client.post(f"/b/{token}", data={"csrf_token": csrf}).status_code == 200
+    anonymous = client.post(f"/api/v1/lines/{line}/unblock", json={"password": PASSWORD})
+    assert anonymous.status_code == 401
+    assert line_of(store, line).status == "blocked"
