@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -39,8 +40,10 @@ def set_theme(dash_duo, theme: str) -> None:
     dash_duo.driver.add_cookie({"name": "theme", "value": theme, "path": "/"})
 
 
-def screenshots(dash_duo, folder: Path, name: str, ready_selector: str) -> list[Path]:
-    """The page at 1280 px and 375 px, light and dark; returns the files written."""
+def screenshots(dash_duo, folder: Path, name: str, ready_selector: str,
+                show: Callable[[], object] | None = None) -> list[Path]:
+    """The page at 1280 px and 375 px, light and dark; returns the files written. `show` runs after each
+    reload, just before the shot (to open a panel, say)."""
     written = []
     driver = dash_duo.driver
     for theme in ("light", "dark"):
@@ -53,6 +56,8 @@ def screenshots(dash_duo, folder: Path, name: str, ready_selector: str) -> list[
                 lambda _: driver.execute_script("return document.documentElement.dataset.bsTheme") == theme,
                 timeout=5, msg="theme not applied")
             driver.execute_script("return document.fonts.ready")
+            if show is not None:
+                show()
             path = folder / f"{name}-{theme}-{label}.png"
             driver.save_screenshot(str(path))
             written.append(path)

@@ -9,9 +9,12 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
+from callbacks import pages
 from data.models import Alert, Line
-from tests.e2e.pages import browser_login, screenshots
+from data.vocab import usage_month
+from tests.e2e.pages import VIEWPORTS, browser_login, screenshots
 from tests.helpers import make_line, make_user
+from tests.http.test_alerts_callbacks import spend
 from tests.http.test_api_lines import bearer
 from tests.http.test_mail_smtp import authorize, body_text, free_port, last_dawn, mail_config, smtp  # noqa: F401
 
@@ -41,6 +44,20 @@ def open_page(dash_duo, path: str, ready: str) -> None:
     dash_duo.wait_for_element(ready, timeout=15)
 
 
+# react-bootstrap slides the offcanvas in: wait until it stands still before a screenshot.
+PANEL_SETTLED = """
+const panel = document.getElementById('bell-panel');
+return !!panel && panel.classList.contains('show') && getComputedStyle(panel).transform === 'none'
+  && panel.getBoundingClientRect().right <= window.innerWidth + 1;
+"""
+
+
+def open_bell(dash_duo) -> None:
+    dash_duo.find_element("#bell-button").click()
+    dash_duo.wait_for_element("#bell-list .alert-list", timeout=10)
+    dash_duo._wait_for(lambda d: d.execute_script(PANEL_SETTLED), timeout=5, msg="bell panel still moving")
+
+
 def test_budget_alert_reaches_the_bell_and_the_mailbox(dash_duo, served, smtp, output_dir):  # noqa: F811
     app, port = served
     store = app.server.extensions["microbill_store"]
@@ -66,13 +83,17 @@ def test_budget_alert_reaches_the_bell_and_the_mailbox(dash_duo, served, smtp, o
     assert authorize(client, line, headers, "c1", 85_000, merchant="쿠팡", category="shopping")["approved"]
 
     dash_duo.wait_for_text_to_equal("#bell-count", "1", timeout=20)  # the 10 s poll picks it up
+    for page in pages():  # the bell and its count are in the top bar of every page
+        open_page(dash_duo, page.path, "#page > *")
+        dash_duo.wait_for_text_to_equal("#bell-count", "1", timeout=10)
+        assert dash_duo.find_element("#bell-button").get_attribute("aria-label") == "읽지 않은 알림 1건", page.path
     dash_duo.find_element("#bell-button").click()
     dash_duo.wait_for_contains_text("#bell-list", "80%", timeout=10)
     assert "예산 도달" in dash_duo.find_element("#bell-list").text
-    dash_duo.driver.save_screenshot(str(output_dir / "bell-open-light-1280.png"))
-    dash_duo.driver.set_window_size(375, 812)
-    dash_duo.driver.save_screenshot(str(output_dir / "bell-open-light-375.png"))
-    dash_duo.driver.set_window_size(1280, 900)
+    shots = screenshots(dash_duo, output_dir, "bell-open", "#bell-count:not(.d-none)", show=lambda: open_bell(dash_duo))
+    assert len(shots) == 4 and all(p.stat().st_size > 10_000 for p in shots)
+    dash_duo.driver.refresh()
+    open_bell(dash_duo)
 
     msg = smtp.wait(1)[0]
     assert str(msg["Subject"]) == "[마이크로빌] 예산 도달 · 내 폰"
@@ -113,6 +134,10 @@ def test_dawn_voucher_burst_mail_link_blocks_without_login(dash_duo, served, smt
     with store.read() as db:
         blocked = db.get(Line, line)
         assert blocked.status == "blocked" and blocked.block_reason == "alert_link"
+    dash_duo.driver.save_screenshot(str(output_dir / "block-link-done-light-1280.png"))
+    dash_duo.driver.set_window_size(*VIEWPORTS["375"])
+    dash_duo.driver.save_screenshot(str(output_dir / "block-link-done-light-375.png"))
+    dash_duo.driver.set_window_size(*VIEWPORTS["1280"])
 
     declined = authorize(client, line, headers, "after", 10_000)
     assert declined == {"approved": False, "reason": "blocked", "transaction_id": declined["transaction_id"]}
@@ -120,13 +145,24 @@ def test_dawn_voucher_burst_mail_link_blocks_without_login(dash_duo, served, smt
     dash_duo.driver.get(link)  # the same link again
     dash_duo.wait_for_contains_text("#block-result", "이미 사용한 링크입니다", timeout=10)
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#block-now")
+    shots = screenshots(dash_duo, output_dir, "block-link-used", "#block-result")
 
     # The owner logs in: the overview warns, the bell counts the fraud and the blocked attempt.
     browser_login(dash_duo, EMAIL)
     dash_duo.wait_for_contains_text("#alerts-banner-fraud", "부정결제가 의심되는 알림이 2건", timeout=15)
     dash_duo.wait_for_text_to_equal("#bell-count", "2", timeout=15)
+    # A budget below what the month has spent: the amber banner joins the red one (no new alert).
+    if usage_month(dawn) != usage_month(datetime.now(UTC)):  # run just after midnight on the 1st
+        spend(store, line, 150_000)  # the month's spending, so the banner has something to say
+    assert client.put(f"/api/v1/lines/{line}/budget", json={"amount": 100_000}, headers=headers).status_code == 200
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#alerts-banner-budget", "150,000원이 예산 100,000원을 넘었습니다", timeout=15)
+    shots += screenshots(dash_duo, output_dir, "overview-banners", "#alerts-banner-budget")
+    assert len(shots) == 8 and all(p.stat().st_size > 10_000 for p in shots)
+    dash_duo.wait_for_text_to_equal("#bell-count", "2", timeout=15)
     open_page(dash_duo, "/budget", "#budget-amount")
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#alerts-banner-fraud")  # overview only
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#alerts-banner-budget")
 
 
 def test_alerts_page_filters_and_screenshots(dash_duo, served, smtp, output_dir):  # noqa: F811
@@ -135,8 +171,9 @@ def test_alerts_page_filters_and_screenshots(dash_duo, served, smtp, output_dir)
     uid, line = owner_line(store)
     client = app.server.test_client()
     headers = bearer(store, uid)
+    # The last charge alone passes 50 %, whichever month the dawn charges fall in (run on the 1st).
     client.put(f"/api/v1/lines/{line}/budget", headers=headers,
-               json={"amount": 200_000, "large_charge": 50_000, "notify_new_merchant": True})
+               json={"amount": 100_000, "large_charge": 50_000, "notify_new_merchant": True})
     dawn = last_dawn()
     authorize(client, line, headers, "s0", 12_000, merchant="쿠팡", category="shopping",
               at=dawn - timedelta(hours=30))

@@ -202,7 +202,7 @@ def test_banner_while_a_fraud_alert_is_unread_or_a_budget_is_over(app, client, s
     result = banner(app, client)
     ids = props(result, "id")
     assert ids == ["alerts-banner-fraud", "alerts-banner-budget"]
-    assert "아이 폰: 이번 달 사용액 120,000원이(가) 예산 100,000원을 넘었습니다." in text_of(result)
+    assert "아이 폰: 이번 달 사용액 120,000원이 예산 100,000원을 넘었습니다." in text_of(result)
     assert "this month's 120,000원 is over the 100,000원 budget" in text_of(banner(app, client, prefs=EN))
 
     assert banner(app, client, "/budget") is None  # the overview only
@@ -235,7 +235,7 @@ def errors(result: dict) -> dict[str, str]:
 
 @pytest.mark.parametrize(("values", "expected"), [
     ({"amount": 600_000, "thresholds": "80, 50", "large": -5},
-     {"amount": "예산은 이 회선의 총 한도 500,000원을(를) 넘을 수 없습니다.",
+     {"amount": "예산은 이 회선의 총 한도 500,000원을 넘을 수 없습니다.",
       "thresholds": "알림 기준은 작은 값부터 겹치지 않게 최대 10개까지 입력하세요.",
       "large": "고액 결제 기준은 0원보다 큰 정수여야 합니다."}),
     ({"amount": None}, {"amount": "예산 금액을 입력하세요."}),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from dashboard.notify import webhook
+from dashboard.notify import mailer, webhook
 from dashboard.notify.outbox import deliver_pending
 from data.models import Alert, Notification, Transaction
 from data.vocab import KST
@@ -250,6 +252,68 @@ def test_smtp_login_when_a_user_is_configured(database_url, tmp_path, store_for_
         app.server.extensions["microbill_store"].dispose()
     finally:
         controller.stop()
+
+
+# ---- TLS ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tls_context(tmp_path, monkeypatch) -> ssl.SSLContext:
+    """A server context with a self-signed certificate for 127.0.0.1, which this process trusts through
+    SSL_CERT_FILE (read by OpenSSL when the mailer builds its default context): verification stays on."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_mail_over_tls_from_the_configured_sender(database_url, tmp_path, tls_context, monkeypatch, mode):
+    from dashboard.app import create_app
+
+    box = Mailbox(free_port())
+    # STARTTLS required: the server refuses the mail unless the client upgrades first.
+    tls = {"tls_context": tls_context, "require_starttls": True} if mode == "starttls" else {
+        "ssl_context": tls_context}
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, **tls)
+    controller.start()
+    sender = "마이크로빌 알림 <alerts@microbill.test>"
+    app = create_app(mail_config(database_url, tmp_path, box.port, smtp_tls=mode, smtp_sender=sender))
+    try:
+        store = app.server.extensions["microbill_store"]
+        line, headers = owner(store)
+        client = app.server.test_client()
+        client.put(f"/api/v1/lines/{line}/budget", json={"amount": 10_000}, headers=headers)
+        authorize(client, line, headers, "x", 9_000, merchant="쿠팡", category="shopping")
+        msg = box.wait(1)[0]
+        assert str(msg["From"]) == sender and str(msg["Subject"]) == "[마이크로빌] 예산 도달 · 내 폰"
+        wait_for(lambda: notification_status(store) == "sent")
+
+        monkeypatch.delenv("SSL_CERT_FILE")  # a certificate nobody vouches for: refused, not sent
+        with pytest.raises(ssl.SSLCertVerificationError):
+            mailer.send(mailer.build_message(sender, "x@example.com", "제목", "본문"), app.server.config["MICROBILL"])
+        assert len(box.messages) == 1
+    finally:
+        controller.stop()
+        app.server.extensions["microbill_store"].dispose()
 
 
 # ---- webhook -----------------------------------------------------------------------------------
