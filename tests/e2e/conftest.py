@@ -13,7 +13,6 @@ from tests.conftest import need
 
 CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium") or "/usr/bin/chromium"
 os.environ.setdefault("DASH_TEST_CHROMEPATH", CHROMIUM)
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 def pytest_setup_options():

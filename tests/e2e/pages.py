@@ -10,6 +10,8 @@ from selenium.webdriver.common.by import By
 from tests.helpers import PASSWORD
 
 VIEWPORTS = {"1280": (1280, 900), "375": (375, 812)}
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core from the npm registry (see axe-LICENSE.txt)
+BLOCKING = ("serious", "critical")
 
 
 def browser_login(dash_duo, email: str, password: str = PASSWORD) -> None:
@@ -68,3 +70,40 @@ def screenshots(dash_duo, folder: Path, name: str, ready_selector: str,
 
 def by_css(dash_duo, selector: str):
     return dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def axe_violations(dash_duo, context: str | None = None) -> list[dict]:
+    """Serious and critical accessibility problems (vendored axe-core) in `context`, else the whole document."""
+    driver = dash_duo.driver
+    if not driver.execute_script("return !!window.axe"):
+        driver.execute_script(AXE.read_text())
+    driver.set_script_timeout(60)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(arguments[0] || document, {resultTypes: ['violations']})"
+        "  .then(r => done(r.violations), e => done([{id: 'axe-error', impact: 'critical',"
+        "                                              nodes: [{html: String(e)}]}]));", context)
+    return [{"id": v["id"], "nodes": [n["html"][:120] for n in v["nodes"]]} for v in result
+            if v["impact"] in BLOCKING]
+
+
+SETTLED = """
+const plots = [...document.querySelectorAll('#page .js-plotly-plot')];
+const grids = [...document.querySelectorAll('#page .ag-root')];
+return document.querySelector('#page > *') !== null
+  && plots.every(g => g._fullLayout && Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2)
+  && grids.every(g => g.querySelector('.ag-row, .ag-overlay-no-rows-wrapper') !== null);
+"""
+
+
+def wait_until_settled(dash_duo, timeout: float = 20) -> None:
+    """The page is drawn: no callback in flight (twice in a row, a chained one may follow), every
+    figure laid out at its box's width, every grid showing rows or its empty note, fonts loaded."""
+    quiet = []
+
+    def settled(driver) -> bool:
+        quiet.append(dash_duo._wait_for_callbacks() and driver.execute_script(SETTLED))
+        return len(quiet) >= 2 and quiet[-1] and quiet[-2]
+
+    dash_duo._wait_for(settled, timeout=timeout, msg="page did not settle")
+    dash_duo.driver.execute_script("return document.fonts.ready")

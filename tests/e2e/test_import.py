@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from data.models import Transaction
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.e2e.pages import VIEWPORTS, browser_login, by_css, screenshots, set_theme
+from tests.e2e.pages import VIEWPORTS, axe_violations, browser_login, by_css, screenshots, set_theme
 from tests.helpers import PASSWORD, make_line, make_user
 
 
@@ -42,19 +42,6 @@ def click(dash_duo, selector: str, timeout: float = 30) -> None:
     # Centre it first (instantly: Bootstrap makes scrolling smooth, and a click mid-scroll misses).
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
     element.click()
-
-
-def axe_violations(dash_duo) -> list[dict]:
-    """Serious and critical accessibility problems inside the page (vendored axe-core)."""
-    from tests.e2e.conftest import AXE
-
-    driver = dash_duo.driver
-    driver.execute_script(AXE.read_text())
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run('#page', {resultTypes: ['violations']}).then(r => done(r.violations));")
-    return [{"id": v["id"], "nodes": [n["html"][:120] for n in v["nodes"]]} for v in result
-            if v["impact"] in ("serious", "critical")]
 
 
 def preview_screenshots(dash_duo, folder, path) -> list:

@@ -3,37 +3,26 @@ hostile merchant name as text, and are screenshotted at 1280/375 px in light and
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
 from pathlib import Path
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.support.ui import Select
-from sqlalchemy import select
 
-from data.importing.normalize import merchant_key
-from data.lines import lines_of
-from data.models import Transaction, User, utcnow
-from data.seed import DEMO_EMAIL, seed_demo
-from data.vocab import days_in_month, kst_today, previous_month, usage_month
+from data.seed import DEMO_EMAIL
+from data.vocab import days_in_month, kst_today, previous_month
+from tests.e2e.fixtures.demo import FORMULA, XSS, seed_demo_with
 from tests.e2e.pages import VIEWPORTS, browser_login, figure_data, screenshots, set_theme, wait_for_figure
-from tests.helpers import PASSWORD
 
-XSS = "<img src=x onerror=alert(1)>"
 GRAPHS = ("burnup-chart", "compare-chart", "category-chart", "merchant-chart", "heatmap-chart")
 
 
 def _seed_with_hostile_merchant(store) -> None:
-    """Demo data plus this month's biggest charge from a merchant whose name is an HTML payload."""
-    with store.write() as db:
-        seed_demo(db, seed=7, password=PASSWORD)
-        user = db.scalar(select(User).where(User.email == DEMO_EMAIL))
-        line = lines_of(db, user.id)[0]  # the line the picker selects first
-        moment = utcnow() - timedelta(minutes=5)
-        db.add(Transaction(line_id=line.id, occurred_at=moment, usage_month=usage_month(moment), merchant=XSS,
-                           merchant_key=merchant_key(XSS), pg="<b>PG</b>&Co", category="gift_voucher",
-                           bucket="micropayment", amount=99_000, status="approved", source="manual",
-                           external_id="xss-1"))
+    """Demo data plus this month's two biggest charges, from merchants named as an HTML payload and a
+    spreadsheet formula."""
+    seed_demo_with(store, [{"merchant": XSS, "pg": "<b>PG</b>&Co", "category": "gift_voucher", "amount": 99_000},
+                           {"merchant": FORMULA, "amount": 88_000}])
 
 
 def _texts(dash_duo, selector: str) -> list[str]:
@@ -82,16 +71,23 @@ def test_hostile_merchant_name_renders_as_text(dash_duo, app, store):
     ticks = _texts(dash_duo, "#merchant-chart .ytick text")
     assert any(s.startswith("<img src=x o") for s in ticks), ticks  # literal, cut to fit the axis
     assert any("<b>PG</b>&Co" in s for s in ticks), ticks
+    assert any(s.startswith('=HYPERLINK("h') for s in ticks), ticks
     # The hover label carries the whole name, still as text.
-    dash_duo.driver.execute_script(
-        "const gd = document.querySelector('#merchant-chart .js-plotly-plot');"
-        "const i = gd.data[0].customdata.findIndex(c => c[0].startsWith('&lt;img'));"
-        "Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: i}]);")
-    dash_duo._wait_for(lambda _: any(XSS in s for s in _texts(dash_duo, "#merchant-chart .hoverlayer")),
-                       timeout=5, msg="hover label does not show the literal name")
+    for name in (XSS, FORMULA):
+        _hover_merchant(dash_duo, name)
+        dash_duo._wait_for(lambda _, name=name: any(name in s for s in _texts(dash_duo, "#merchant-chart .hoverlayer")),
+                           timeout=5, msg=f"hover label does not show {name!r} literally")
     assert dash_duo.driver.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
     with pytest.raises(NoAlertPresentException):  # an alert here means the name ran as script
         _ = dash_duo.driver.switch_to.alert
+
+
+def _hover_merchant(dash_duo, name: str) -> None:
+    """Hover the bar of `name` (customdata holds the escaped name, which plotly shows as text)."""
+    dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#merchant-chart .js-plotly-plot');"
+        "const i = gd.data[0].customdata.findIndex(c => c[0] === arguments[0]);"
+        "Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: i}]);", html.escape(name, quote=False))
 
 
 def test_overview_screenshots(dash_duo, app, store, output_dir):

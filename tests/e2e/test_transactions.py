@@ -3,8 +3,6 @@ untrusted merchant text shown literally, dark mode, and screenshots."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -12,31 +10,17 @@ from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
 from data.importing.normalize import merchant_key
-from data.lines import lines_of
-from data.models import CategoryRule, Transaction, User
-from data.seed import DEMO_EMAIL, seed_demo
+from data.models import CategoryRule
+from data.seed import DEMO_EMAIL
+from tests.e2e.fixtures.demo import FORMULA, XSS, seed_demo_with
 from tests.e2e.pages import browser_login, screenshots
-from tests.helpers import PASSWORD
 
-XSS = "<img src=x onerror=alert(1)>"
-FORMULA = '=HYPERLINK("http://x")'
 ROWS = "#tx-grid .ag-center-cols-container .ag-row"
 
 
 def _seed(store) -> int:
     """The demo user, plus two hostile merchant names on the first line as its newest rows."""
-    with store.write() as db:
-        seed_demo(db, seed=7, password=PASSWORD)
-        user = db.scalar(select(User).where(User.email == DEMO_EMAIL))
-        line = lines_of(db, user.id)[0]
-        now = datetime.now(UTC)
-        for index, merchant in enumerate((XSS, FORMULA)):
-            tx = Transaction(line_id=line.id, merchant=merchant, merchant_key=merchant_key(merchant), pg="다날",
-                             product="수상한 결제", category="other", bucket="micropayment", amount=12_300,
-                             status="approved", source="manual", external_id=f"xss-{index}", refund=False)
-            tx.set_time(now - timedelta(seconds=30 + index))
-            db.add(tx)
-        return user.id
+    return seed_demo_with(store, [{"merchant": m, "product": "수상한 결제", "amount": 12_300} for m in (XSS, FORMULA)])
 
 
 def cells(dash_duo, col_id: str) -> list[str]:
