@@ -55,16 +55,16 @@ GRID_LOCALE_KO = {
 def column_defs(lang: str) -> list[dict]:
     """colId = the server's whitelist key (data/transactions_query.COLUMNS)."""
     return [
-        {"headerName": t("tx.col.when", lang), "field": "occurred_at", "minWidth": 150, "width": 160,
-         **_DATE_FILTER},
-        {"headerName": t("tx.col.merchant", lang), "field": "merchant", "flex": 2, "minWidth": 160, **_TEXT_FILTER},
+        {"headerName": t("tx.col.when", lang), "field": "occurred_at", "minWidth": 96, "width": 160,
+         "valueFormatter": {"function": "shortWhen(params.value)"}, **_DATE_FILTER},
+        {"headerName": t("tx.col.merchant", lang), "field": "merchant", "flex": 2, "minWidth": 80, **_TEXT_FILTER},
         {"headerName": t("tx.col.pg", lang), "field": "pg", "flex": 1, "minWidth": 120, **_TEXT_FILTER},
         {"headerName": t("tx.col.product", lang), "field": "product", "flex": 2, "minWidth": 140, **_TEXT_FILTER},
         {"headerName": t("tx.col.category", lang), "colId": "category", "field": "category_label",
          "minWidth": 100, "width": 110 if lang == "ko" else 130},
         {"headerName": t("tx.col.bucket", lang), "colId": "bucket", "field": "bucket_label",
          "minWidth": 110, "width": 120 if lang == "ko" else 150},  # "Micropayments" needs room
-        {"headerName": t("tx.col.amount", lang), "field": "amount", "type": "rightAligned", "minWidth": 110,
+        {"headerName": t("tx.col.amount", lang), "field": "amount", "type": "rightAligned", "minWidth": 88,
          "width": 120, "cellClass": "amount", "valueFormatter": {"function": "won(params.value)"},
          **_NUMBER_FILTER},
         {"headerName": t("tx.col.status", lang), "colId": "status", "field": "status_label",

@@ -3,6 +3,8 @@ untrusted merchant text shown literally, dark mode, and screenshots."""
 
 from __future__ import annotations
 
+import re
+
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -13,7 +15,7 @@ from data.importing.normalize import merchant_key
 from data.models import CategoryRule
 from data.seed import DEMO_EMAIL
 from tests.e2e.fixtures.demo import FORMULA, XSS, seed_demo_with
-from tests.e2e.pages import browser_login, screenshots
+from tests.e2e.pages import VIEWPORTS, browser_login, screenshots
 
 ROWS = "#tx-grid .ag-center-cols-container .ag-row"
 
@@ -101,6 +103,24 @@ def test_grid_follows_dark_mode(dash_duo, app, store):
     dash_duo._wait_for(lambda _: _grid_background(dash_duo) != light, timeout=5, msg="grid stayed light")
     body = dash_duo.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
     assert _grid_background(dash_duo) == body  # the grid uses Bootstrap's dark background
+
+
+def test_a_phone_sees_date_merchant_and_amount_side_by_side(dash_duo, app, store):
+    _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    dash_duo.driver.set_window_size(*VIEWPORTS["375"])
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
+    wait_rows(dash_duo, lambda: XSS in cells(dash_duo, "merchant"), "grid shows no rows")
+    shown = dash_duo.driver.execute_script(
+        "const body = document.querySelector('#tx-grid .ag-body-viewport').getBoundingClientRect();"
+        "const row = document.querySelector(arguments[0]);"
+        "return [...row.querySelectorAll('.ag-cell')].filter(c => {"
+        "  const r = c.getBoundingClientRect(); return r.left >= body.left && r.right <= body.right;"
+        "}).map(c => [c.getAttribute('col-id'), c.innerText]);", ROWS)
+    assert [col for col, _ in shown] == ["occurred_at", "merchant", "amount"]
+    when, _, amount = (text for _, text in shown)
+    assert re.fullmatch(r"\d\d-\d\d \d\d:\d\d", when) and amount == "12,300원"  # no year: it fits
 
 
 def click(dash_duo, selector: str) -> None:
