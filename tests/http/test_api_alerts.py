@@ -139,7 +139,9 @@ def test_manual_add_runs_the_alert_rules(app, client, store):
     _, line, headers = owner_with_line(store)
     client.put(f"/api/v1/lines/{line}/budget", json={"amount": 10_000}, headers=headers)
     login(client)
-    now_kst = (datetime.now(UTC) + timedelta(hours=9) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    # A minute ago, but never before this KST month began (the budget counts this month only).
+    kst = datetime.now(UTC) + timedelta(hours=9)
+    now_kst = max(kst - timedelta(minutes=1), kst.replace(day=1, hour=0, minute=0)).strftime("%Y-%m-%dT%H:%M")
     added = manual(app, client, line, when=now_kst, merchant="넷마블", amount="9,000", bucket="micropayment",
                    category="auto", status="approved", pg="", product="")
     assert "결제를 추가했습니다" in str(added["tx-manual-msg"]["children"])
