@@ -50,7 +50,7 @@ def _seed_and_print(seed: int | None) -> None:
     store = Store(settings.database_url)
     upgrade(store.engine)
     with store.write() as session:
-        account = seed_demo(session, seed if seed is not None else settings.demo_seed)
+        account = seed_demo(session, seed if seed is not None else settings.demo_seed, rules=settings)
     what = "created" if account.created else "already there (password reset)"
     click.echo(f"Demo user {what}:\n  email:    {account.email}\n  password: {account.password}")
 

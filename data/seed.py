@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from data import accounts
+from data.billing import BillingRules, bills_of, bring_up_to_date, mark_paid
 from data.demo import DemoCharge, demo_lines
 from data.importing.normalize import merchant_key
 from data.lines import create_line
-from data.models import Transaction, User
-from data.vocab import month_bounds_utc, months_back, usage_month
+from data.models import Line, Transaction, User
+from data.vocab import KST, month_bounds_utc, months_back, next_month, usage_month
 
 DEMO_EMAIL = "demo@microbill.kr"
 
@@ -26,8 +27,10 @@ class DemoAccount:
     created: bool
 
 
-def seed_demo(session: Session, seed: int, now: datetime | None = None, password: str | None = None) -> DemoAccount:
-    """Create the demo user and lines once; on later runs reset the password and keep the data."""
+def seed_demo(session: Session, seed: int, now: datetime | None = None, password: str | None = None,
+              rules: BillingRules | None = None) -> DemoAccount:
+    """Create the demo user and lines once; on later runs reset the password and keep the data.
+    With billing `rules`, the lines also get their bill history (see `_bill_history`)."""
     now = now or datetime.now(UTC)
     password = password or secrets.token_urlsafe(9)
     user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
@@ -49,7 +52,24 @@ def seed_demo(session: Session, seed: int, now: datetime | None = None, password
             effective_from=history_start,
         )
         insert_charges(session, line.id, demo.charges, source="demo")
+        if rules is not None:
+            _bill_history(session, line, history_start, now, rules)
     return DemoAccount(DEMO_EMAIL, password, created=True)
+
+
+def _bill_history(session: Session, line: Line, since: datetime, now: datetime, rules: BillingRules) -> None:
+    """Close every ended month as the carrier would have, each bill paid by auto-debit three days before
+    its due date; a bill whose due date is still ahead stays open, so the bills page has one to pay."""
+    line.created_at = since  # billed from the first month of its history
+    month = usage_month(since)
+    while month < usage_month(now):
+        bring_up_to_date(session, line, month_bounds_utc(next_month(month))[0], rules)
+        bill = bills_of(session, line.id)[0]
+        paid_at = datetime.combine(bill.due_date - timedelta(days=3), time(9), KST)
+        if paid_at <= now:
+            mark_paid(session, bill, paid_at)
+        month = next_month(month)
+    bring_up_to_date(session, line, now, rules)
 
 
 def _mask(number: str) -> str:
