@@ -23,7 +23,7 @@ from data.audit import audit
 from data.db import Store
 from data.importing.normalize import merchant_key
 from data.line_actions import lock_line
-from data.models import Bill, Line, LineLimit, Transaction, utcnow
+from data.models import Bill, CategoryRule, Line, LineLimit, Transaction, utcnow
 from data.usage import NET_AMOUNT
 from data.vocab import usage_month
 
@@ -96,6 +96,10 @@ _CONTEXT = select(
     .limit(1)
     .scalar_subquery(),
     exists().where(Bill.line_id == _LINE, Bill.status == "overdue"),
+    # The owner's "always file this merchant under …" rule (data.categorize), if any.
+    select(CategoryRule.category)
+    .where(CategoryRule.user_id == bindparam("user_id"), CategoryRule.merchant_key == bindparam("merchant_key"))
+    .scalar_subquery(),
 )
 
 
@@ -103,15 +107,16 @@ def authorize(session: Session, line: Line, request: AuthorizationRequest, rules
               now: datetime | None = None) -> AuthorizationResult:
     """Approve or decline `request` on `line`, which must already be locked in this transaction."""
     moment = request.occurred_at or now or utcnow()
-    earlier_id, usage, limit_row, overdue = session.execute(_CONTEXT, {
+    key = merchant_key(request.merchant)
+    earlier_id, usage, limit_row, overdue, ruled = session.execute(_CONTEXT, {
         "line_id": line.id, "external_id": request.external_id, "month": usage_month(moment),
-        "bucket": request.bucket, "moment": moment,
+        "bucket": request.bucket, "moment": moment, "user_id": line.user_id, "merchant_key": key,
     }).one()
     if earlier_id is not None:
         return replay(session.get(Transaction, earlier_id))
     limit = effective_limit(limit_row, rules, is_minor=line.is_minor)
     reason = _decide(line, bool(overdue), int(usage), limit, request.amount)
-    row = _insert(session, line.id, request, moment, reason)
+    row = _insert(session, line.id, request, moment, reason, key, ruled or request.category)
     return AuthorizationResult(row.id, reason is None, reason, True, row, int(usage), limit)
 
 
@@ -119,13 +124,13 @@ _INSERT = Transaction.__table__.insert()
 
 
 def _insert(session: Session, line_id: int, request: AuthorizationRequest, moment: datetime,
-            reason: str | None) -> Transaction:
+            reason: str | None, key: str, category: str) -> Transaction:
     """INSERT the decision and return it as a persistent ORM row (for hooks) without a unit-of-work
     flush: a Core insert costs about half as much on this hot path."""
     values = {
         "line_id": line_id, "occurred_at": moment, "usage_month": usage_month(moment), "merchant": request.merchant,
-        "merchant_key": merchant_key(request.merchant), "pg": request.pg, "product": request.product,
-        "category": request.category, "bucket": request.bucket, "amount": request.amount,
+        "merchant_key": key, "pg": request.pg, "product": request.product,
+        "category": category, "bucket": request.bucket, "amount": request.amount,
         "status": "declined" if reason else "approved", "pay_type": request.pay_type, "source": "api",
         "external_id": request.external_id, "cancels_id": None, "refund": False, "decline_reason": reason,
         "created_at": utcnow(),

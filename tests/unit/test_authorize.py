@@ -199,3 +199,17 @@ def test_a_duplicate_caught_by_the_unique_constraint_answers_with_the_stored_row
     assert pay(store, owner, line, 10_000, "dup").body() == first.body()
     with pytest.raises(IntegrityError):
         pay(store, owner, line, 10_000, "never-stored")
+
+
+def test_a_category_rule_files_new_charges_of_that_merchant(store, owner, line):
+    """"Always file 넥슨 under shopping" holds for charges that arrive later, whatever the caller says."""
+    from data.categorize import set_rule
+
+    stranger = make_user(store, "stranger@example.com")
+    strangers_line = make_line(store, stranger, effective_from=LONG_AGO)
+    with store.write() as db:
+        set_rule(db, owner, "넥슨", "shopping")
+    assert pay(store, owner, line, 1_000, "r1").transaction.category == "shopping"  # sent as "game"
+    assert pay(store, stranger, strangers_line, 1_000, "r2").transaction.category == "game"  # not their rule
+    with store.read() as db:
+        assert db.get(Transaction, pay(store, owner, line, 1_000, "r1").transaction_id).category == "shopping"

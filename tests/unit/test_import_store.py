@@ -16,6 +16,7 @@ from data import import_store
 from data.exporting import transactions_csv
 from data.import_store import import_rows
 from data.importing import ImportedRow, parse_file
+from data.importing.normalize import merchant_key
 from data.models import Alert, AuditLog, ImportMapping, Line, Transaction
 from data.usage import monthly_usage
 from data.vocab import KST
@@ -66,6 +67,19 @@ def test_the_same_file_twice_adds_nothing_the_second_time(store, owner, config):
     assert (second.added, second.duplicates) == (0, 30)
     assert count(store, line_id) == 30
     assert [(a["added"], a["duplicates"], a["rows"]) for a in audits(store)] == [(30, 0, 30), (0, 30, 30)]
+
+
+def test_a_category_rule_files_imported_rows_of_that_merchant(store, owner, config):
+    from data.categorize import set_rule
+
+    user_id, line_id = owner
+    with store.write() as db:
+        set_rule(db, user_id, merchant_key("넷마블"), "shopping")  # the importer would say game
+    run(store, config, user_id, line_id, history_csv(history_rows(8)))
+    with store.read() as db:
+        filed = dict(db.execute(select(Transaction.merchant, Transaction.category)
+                                .where(Transaction.line_id == line_id)).all())
+    assert filed["넷마블"] == "shopping" and filed["멜론"] != "shopping"
 
 
 def test_stored_rows_get_month_key_defaults_and_source(store, owner, config):
