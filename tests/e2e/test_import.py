@@ -114,6 +114,30 @@ def test_a_file_with_a_bad_row_shows_the_row_and_reason_and_adds_nothing(dash_du
     dash_duo.driver.save_screenshot(str(output_dir / "import-errors-light-1280.png"))
 
 
+def test_a_file_over_the_size_limit_gets_a_clear_error_and_adds_nothing(dash_duo, app, store, tmp_path):
+    from dataclasses import replace
+
+    config = app.server.config
+    config["MICROBILL"] = replace(config["MICROBILL"], import_max_bytes=100_000)
+    line_id = open_import(dash_duo, app, store)
+    assert "최대 0.1MB" in dash_duo.find_element("#import-upload").text  # said before choosing a file
+    path = tmp_path / "too-big.csv"
+    path.write_bytes(history_csv(history_rows(2_000)))
+    assert path.stat().st_size > 100_000
+    upload(dash_duo, path)
+    dash_duo.wait_for_contains_text("#import-result", "파일이 너무 큽니다 (최대 0.1MB)", timeout=15)
+    assert "기간을 나눠" in dash_duo.find_element("#import-result").text  # and what to do about it
+    assert by_css(dash_duo, "#import-preview-card") == [] and by_css(dash_duo, "#import-confirm") == []
+    assert rows_in(store, line_id) == 0
+
+    # A file within the limit still goes through afterwards.
+    small = tmp_path / "small.csv"
+    small.write_bytes(history_csv(history_rows(5)))
+    upload(dash_duo, small)
+    dash_duo.wait_for_contains_text("#import-preview-card", "새 내역 5건", timeout=30)
+    assert "파일이 너무 큽니다" not in dash_duo.find_element("#import-result").text
+
+
 def test_unknown_headers_are_mapped_once_and_remembered(dash_duo, app, store, tmp_path, output_dir):
     line_id = open_import(dash_duo, app, store)
     raw = [[r.at.strftime("%Y-%m-%d %H:%M"), r.merchant, str(r.amount)] for r in history_rows(4)]

@@ -4,6 +4,7 @@ untrusted merchant text shown literally, dark mode, and screenshots."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
@@ -121,6 +122,60 @@ def test_a_phone_sees_date_merchant_and_amount_side_by_side(dash_duo, app, store
     assert [col for col, _ in shown] == ["occurred_at", "merchant", "amount"]
     when, _, amount = (text for _, text in shown)
     assert re.fullmatch(r"\d\d-\d\d \d\d:\d\d", when) and amount == "12,300원"  # no year: it fits
+
+
+def test_mark_a_cancellation_and_add_a_payment_by_hand(dash_duo, app, store):
+    _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    spent = _micropayments_this_month(dash_duo)
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
+    wait_rows(dash_duo, lambda: FORMULA in cells(dash_duo, "merchant"), "grid shows no rows")
+    dash_duo._wait_for(lambda _: count_label(dash_duo) > 0, timeout=10, msg="no row count")
+    total = count_label(dash_duo)
+
+    # This month's 12,300원 charge is cancelled: a cancellation row appears and the bill goes down.
+    _row_cell(dash_duo, FORMULA).click()
+    dash_duo._wait_for(lambda _: FORMULA in dash_duo.find_element("#tx-selected").text, timeout=10,
+                       msg="selection summary missing")
+    click(dash_duo, "#tx-cancel")
+    dash_duo.wait_for_contains_text("#tx-action-msg", "이번 달 청구 금액에서 빠집니다", timeout=10)
+    wait_rows(dash_duo, lambda: "취소 (청구 차감)" in cells(dash_duo, "status"), "no cancellation row")
+    dash_duo._wait_for(lambda _: count_label(dash_duo) == total + 1, timeout=10, msg="count did not grow")
+    click(dash_duo, "#tx-cancel")  # the same payment again is refused
+    dash_duo.wait_for_contains_text("#tx-action-msg", "이미 취소된 결제입니다", timeout=10)
+
+    # A payment added by hand: a blank form is refused field by field, a filled one lands in the grid.
+    click(dash_duo, "#tx-manual summary")
+    click(dash_duo, "#tx-manual-submit")
+    dash_duo.wait_for_contains_text("#tx-manual-msg", "이용업체명을 입력하세요", timeout=10)
+    assert "is-invalid" in dash_duo.find_element("#tx-manual-merchant").get_attribute("class")
+    minute_ago = (datetime.now(UTC) + timedelta(hours=9, minutes=-1)).strftime("%Y-%m-%dT%H:%M")
+    _type_react(dash_duo, "#tx-manual-when", minute_ago)
+    dash_duo.find_element("#tx-manual-merchant").send_keys("동네 편의점")
+    dash_duo.find_element("#tx-manual-amount").send_keys("4500")
+    click(dash_duo, "#tx-manual-submit")
+    dash_duo.wait_for_contains_text("#tx-manual-msg", "동네 편의점 4,500원 결제를 추가했습니다", timeout=10)
+    wait_rows(dash_duo, lambda: "동네 편의점" in cells(dash_duo, "merchant"), "manual row not in the grid")
+    dash_duo._wait_for(lambda _: count_label(dash_duo) == total + 2, timeout=10, msg="count did not grow")
+
+    assert _micropayments_this_month(dash_duo) == spent - 12_300 + 4_500
+
+
+def _micropayments_this_month(dash_duo) -> int:
+    """The overview's "소액결제 …원" for this month, as a user reads it."""
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/")
+    dash_duo.wait_for_element("#overview-usage .usage-meter", timeout=15)
+    text = dash_duo.find_element("#overview-usage").text
+    return int(re.search(r"소액결제\s*([\d,]+)원", text).group(1).replace(",", ""))
+
+
+def _type_react(dash_duo, selector: str, value: str) -> None:
+    """Set an input's value the way typing does (a datetime-local field takes keys per segment)."""
+    dash_duo.driver.execute_script(
+        "const input = document.querySelector(arguments[0]);"
+        "Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, arguments[1]);"
+        "input.dispatchEvent(new Event('input', {bubbles: true}));", selector, value)
 
 
 def click(dash_duo, selector: str) -> None:
