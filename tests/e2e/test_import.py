@@ -204,24 +204,38 @@ def test_import_with_progress_under_gunicorn_two_workers(dash_duo, database_url,
         proc.wait(timeout=10)
 
 
-def test_a_large_file_shows_progress_while_it_is_stored(dash_duo, app, store, tmp_path):
-    import time
+# Every change to the progress area, as (shown, percent, status text): a MutationObserver sees even a
+# state that lasts less than a polling interval.
+RECORD_PROGRESS = """
+window.__progress = [];
+const wrap = document.querySelector('#import-progress-wrap');
+const bar = document.querySelector('#import-progress'), status = document.querySelector('#import-status');
+const record = () => window.__progress.push([!wrap.hidden, bar.getAttribute('aria-valuenow'), status.innerText]);
+new MutationObserver(record).observe(wrap, {attributes: true, subtree: true, childList: true, characterData: true});
+"""
 
+
+def progress_seen(dash_duo) -> list[tuple[bool, int, str]]:
+    """The progress states recorded since the last call (and forget them)."""
+    states = dash_duo.driver.execute_script("const s = window.__progress; window.__progress = []; return s;")
+    return [(shown, int(value or 0), text) for shown, value, text in states]
+
+
+def test_a_large_file_shows_progress_while_it_is_read_and_stored(dash_duo, app, store, tmp_path):
     line_id = open_import(dash_duo, app, store)
     path = tmp_path / "large.csv"
     path.write_bytes(history_csv(history_rows(40_000, step=timedelta(minutes=13))))
+    dash_duo.driver.execute_script(RECORD_PROGRESS)
     upload(dash_duo, path)
-    click(dash_duo, "#import-confirm", timeout=90)
-    seen = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not by_css(dash_duo, "#import-done"):
-        state = dash_duo.driver.execute_script(
-            "const w = document.querySelector('#import-progress-wrap');"
-            "return w && !w.hidden ? [document.querySelector('#import-progress').getAttribute('aria-valuenow'),"
-            " document.querySelector('#import-status').innerText] : null;")
-        if state:
-            seen.append(tuple(state))
-        time.sleep(0.05)
-    dash_duo.wait_for_contains_text("#import-done", "추가 40,000건", timeout=30)
-    assert seen, "the progress bar never showed"
+    dash_duo.wait_for_contains_text("#import-preview-card", "새 내역 40,000건", timeout=60)
+    reading = progress_seen(dash_duo)
+    click(dash_duo, "#import-confirm", timeout=30)
+    dash_duo.wait_for_contains_text("#import-done", "추가 40,000건", timeout=120)
+    storing = [state for state in progress_seen(dash_duo) if state[0]]
+
+    assert any(shown for shown, _, _ in reading), "no progress shown while the file was read"
+    assert any("저장하는 중" in text and "/ 40,000건" in text for _, _, text in storing), storing
+    percents = [percent for _, percent, _ in storing]
+    assert percents == sorted(percents) and len(set(percents)) > 3, percents  # forward, in several steps
     assert rows_in(store, line_id) == 40_000
+    assert dash_duo.find_element("#import-progress-wrap").get_attribute("hidden") is not None  # gone when done
