@@ -61,6 +61,37 @@ def test_create_user_add_line_and_token(database_url, tmp_path):
     assert token.exit_code == 0 and token.output.startswith("mb_")
 
 
+def test_add_line_prints_the_id_that_import_takes(database_url, store_for_url, tmp_path):
+    """The issue's two commands chained: add-line prints only the new line's id; import --json uses it."""
+    import json
+
+    from data.models import LineLimit
+    from tests.e2e.fixtures.import_files import history_csv, history_rows
+
+    env = _env(database_url, tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["create-user", "--email", "e@example.com", "--password", "long enough pw"],
+                         env=env).exit_code == 0
+    added = runner.invoke(main, ["add-line", "--email", "e@example.com", "--carrier", "KT", "--number",
+                                 "010-1234-5678", "--limit", "300000"], env=env)
+    assert added.exit_code == 0 and re.fullmatch(r"\d+\n", added.output), added.output
+    line_id = int(added.output)
+    with store_for_url.read() as db:
+        line = db.get(Line, line_id)
+        assert db.get(User, line.user_id).email == "e@example.com" and line.carrier == "KT"
+        assert "1234" not in line.number_masked and line.number_masked.endswith("5678")
+        assert db.scalar(select(LineLimit.amount).where(LineLimit.line_id == line_id,
+                                                        LineLimit.bucket == "micropayment")) == 300_000
+    nobody = runner.invoke(main, ["add-line", "--email", "nobody@example.com", "--carrier", "KT", "--number",
+                                  "010-1234-5678"], env=env)
+    assert nobody.exit_code != 0 and "nobody@example.com" in nobody.output
+
+    path = tmp_path / "내역.csv"
+    path.write_bytes(history_csv(history_rows(4)))
+    imported = runner.invoke(main, ["import", str(path), "--line", str(line_id), "--json"], env=env)
+    assert imported.exit_code == 0 and json.loads(imported.output) == {"added": 4, "duplicates": 0}
+
+
 def test_demo_command_serves_and_its_printed_credentials_log_in(database_url, tmp_path):
     port = _free_port()
     env = {**os.environ, **_env(database_url, tmp_path)}
