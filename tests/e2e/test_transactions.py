@@ -72,6 +72,15 @@ def test_grid_filters_search_rules_and_literal_text(dash_duo, app, store, output
     search.send_keys(Keys.DELETE, Keys.ENTER)
     wait_rows(dash_duo, lambda: XSS in cells(dash_duo, "merchant"), "search not cleared")
 
+    # Sorting by a header click is done by the server across every page: the largest amounts come first.
+    amount_header = "#tx-grid .ag-header-cell[col-id='amount'] .ag-header-cell-label"
+    for _ in range(2):  # ascending, then descending
+        click(dash_duo, amount_header)
+    wait_rows(dash_duo, lambda: _amounts(dash_duo) == sorted(_amounts(dash_duo), reverse=True)
+              and _amounts(dash_duo)[0] > 12_300, "not sorted by amount, largest first")
+    click(dash_duo, amount_header)  # a third click: back to the newest first
+    wait_rows(dash_duo, lambda: cells(dash_duo, "merchant")[:2] == [XSS, FORMULA], "sort not cleared")
+
     # Select the hostile row and file its merchant under 쇼핑 as a rule.
     _row_cell(dash_duo, XSS).click()
     dash_duo._wait_for(lambda _: XSS in dash_duo.find_element("#tx-selected").text, timeout=10,
@@ -203,6 +212,10 @@ def page_errors(dash_duo) -> list[str]:
     """Console errors about this page (the grid, tx-* components); other pages' widgets are not ours."""
     errors = dash_duo.driver.execute_script("return window.__consoleErrors || []")
     return [e for e in errors if any(word in e for word in ("tx-", "AG Grid", "ag-grid", "AgGrid"))]
+
+
+def _amounts(dash_duo) -> list[int]:
+    return [int(text.rstrip("원").replace(",", "")) for text in cells(dash_duo, "amount") if text]
 
 
 def _grid_background(dash_duo) -> str:
