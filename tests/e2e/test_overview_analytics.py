@@ -4,6 +4,7 @@ hostile merchant name as text, and are screenshotted at 1280/375 px in light and
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,31 @@ def test_month_detail_charts_draw_and_follow_the_month_picker(dash_duo, app, sto
     dash_duo._wait_for(lambda _: not any(XSS[:6] in s for s in _texts(dash_duo, "#merchant-chart .ytick text")),
                        timeout=10, msg="merchant chart still shows the current month")
     assert dash_duo.get_logs() == [], "browser console errors"
+
+
+# Hover the first point with an amount in a figure, as a mouse would.
+HOVER_FIRST_POINT = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+const curve = gd.data.findIndex(t => t.hoverinfo !== 'skip' && (t.y || t.z) && (t.y || t.z).length);
+const trace = gd.data[curve];
+if (trace.type === 'heatmap') {  // by position: the hour (x) and weekday (y) of a cell with spending
+  const row = trace.z.findIndex(r => r.some(v => v));
+  Plotly.Fx.hover(gd, {xval: trace.x[trace.z[row].findIndex(v => v)], yval: row});
+} else {
+  Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: trace.y.findIndex(v => v)}]);
+}
+"""
+
+
+def test_every_figure_hovers_in_won(dash_duo, app, store):
+    _seed_with_hostile_merchant(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    for graph in ("monthly-chart", *GRAPHS):
+        wait_for_figure(dash_duo, graph)
+        dash_duo.driver.execute_script(HOVER_FIRST_POINT, graph)
+        dash_duo._wait_for(lambda _, g=graph: re.search(r"\d원", " ".join(_texts(dash_duo, f"#{g} .hoverlayer"))),
+                           timeout=5, msg=f"{graph}: no amount in won in the hover label")
 
 
 def test_hostile_merchant_name_renders_as_text(dash_duo, app, store):
