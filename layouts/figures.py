@@ -151,7 +151,9 @@ def burnup(
     ticks = sorted({1, *range(5, days, 5), days})
     xaxis = {"range": [0, days], "tickvals": ticks, "ticktext": [texts["tick"].format(day=d) for d in ticks],
              "gridcolor": colors["grid"], "zeroline": False}
-    return {"data": data, "layout": phone_friendly(base_layout(texts["title"], theme, xaxis=xaxis))}
+    # Up to six legend entries: above the plot they wrap into the title on a phone. The day ticks never
+    # rotate, so the legend stays below (base_layout's place; plotly grows the bottom margin per row).
+    return {"data": data, "layout": phone_friendly(base_layout(texts["title"], theme, xaxis=xaxis), legend=False)}
 
 
 def _forecast_fan(days: int, cumulative: dict[str, list[int]], fan: dict, texts: dict[str, str],
