@@ -3,7 +3,7 @@ demo user with two hostile merchant names this month: at 1280 px and 375 px, lig
 
 - settles (its callbacks done, figures drawn, grids filled) and is screenshotted whole into test-output/,
 - has no serious or critical axe-core violation (vendored from the npm registry, injected into the page),
-- stays inside the window at 375 px (no sideways scrolling of the whole page),
+- stays inside the window at 375 px (no sideways scrolling of the whole page), no figure legend over its title,
 - renders Korean with a real Korean font (not boxes),
 - in dark mode has no light surface and no dark figure text left over,
 
@@ -70,6 +70,15 @@ for (const t of document.querySelectorAll('#page .js-plotly-plot .gtitle, #page 
 return problems;
 """
 
+# A figure whose legend runs into its title (a legend wraps into more rows on a phone).
+TITLE_OVER_LEGEND = """
+const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+return [...document.querySelectorAll('#page .js-plotly-plot')].filter(g => {
+  const title = g.querySelector('.gtitle'), legend = g.querySelector('g.legend');
+  return title && legend && overlap(title.getBoundingClientRect(), legend.getBoundingClientRect());
+}).map(g => g.closest('[id]').id);
+"""
+
 # Every visible text in the page and the top bar except the user's own data: line nicknames (pickers,
 # the import target), merchants and products (grid cells, merchant axis, alert texts).
 USER_DATA = ".line-picker, .ag-cell, .ytick, #import-line, .alert-text"
@@ -129,6 +138,8 @@ def test_every_page_in_both_themes_and_widths_is_accessible_and_screenshotted(da
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 if overflow > 1:
                     problems.append(f"{where}: the page scrolls sideways by {overflow}px")
+                problems += [f"{where}: {graph} legend over its title" for graph in driver.execute_script(
+                    TITLE_OVER_LEGEND)]
                 if theme == "dark":
                     problems += [f"{where}: {p}" for p in driver.execute_script(DARK_LEFTOVERS)]
                 shots.append(output_dir / f"{page_name(page.path)}-{theme}-{label}.png")
