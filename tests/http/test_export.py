@@ -94,6 +94,10 @@ def test_xlsx_cells_are_strings_and_escaped(client, store, line):
     assert cells["금액"].value == 12_300 and cells["금액"].data_type == "n"
     assert cells["결제일시"].value == datetime(2025, 5, 11, 14, 23, 5)
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    everything = load_workbook(io.BytesIO(client.get(url("xlsx", line=line)).data)).active
+    merchants = {row[1] for row in everything.iter_rows(min_row=2, values_only=True)}
+    assert "<img src=x onerror=alert(1)>" in merchants  # HTML is just text in a cell
+    assert not any(c.data_type == "f" for row in everything.iter_rows() for c in row)
 
 
 def test_grid_filter_model_and_hostile_models(client, store, line):
