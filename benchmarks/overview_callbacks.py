@@ -106,6 +106,9 @@ def build(path: Path, rows: int, line_rows: int, layout: str) -> int:
                 batch.clear()
         conn.executemany(INSERT, batch)
         conn.commit()
+    stats = Store(f"sqlite:///{path}")
+    stats.refresh_statistics()  # as the daily close-month (and any big import) would have by now
+    stats.dispose()
     return line_ids[0]
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from dashboard.context import settings, store
 from dashboard.i18n import pick_lang
-from dashboard.line_forecast import forecast_line
+from dashboard.line_forecast import forecast_line_for_page
 from data.lines import owned_line
 from data.models import Line
 
@@ -35,4 +35,4 @@ def prefs_of(prefs: dict | None) -> tuple[str, str]:
 def forecast_now(line: Line) -> dict:
     """An owned line's bill forecast as of now, as plain data (ISO dates) for layouts and figures."""
     with store().read() as db:
-        return forecast_line(db, line, datetime.now(UTC), settings()).to_dict()
+        return forecast_line_for_page(db, line, datetime.now(UTC), settings()).to_dict()

@@ -26,6 +26,7 @@ from data.lines import owned_line
 from data.models import Line
 
 PREVIEW_ROWS = 20
+STATISTICS_AFTER_ROWS = 1_000  # an import this big refreshes SQLite's planner statistics
 
 
 class ImportRefused(Exception):
@@ -134,6 +135,8 @@ def commit(store: Store, settings: Settings, user_id: int, line_id: object, read
                               progress=progress, after_insert=alerts_hook(settings), channel=channel)
         if reading.signature and reading.mapping and not reading.remembered:
             remember(db, user_id, reading.signature, reading.mapping)
+    if summary.added >= STATISTICS_AFTER_ROWS:
+        store.refresh_statistics()  # a big import can change which index a query should take
     return summary
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.forecast import Forecast, forecast_bill
+from dashboard.memo import Memo, db_key
 from dashboard.settings import Settings
 from data.billing import due_date
 from data.forecast_input import excluded_merchants, history_frame
 from data.lines import current_limits
-from data.models import Line, User
+from data.models import Line, Transaction, User
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,22 @@ def forecast_line(session: Session, line: Line, as_of: datetime, settings: Setti
     user = session.get(User, line.user_id)
     due_day = (user.due_day if user and user.due_day else None) or settings.due_day
     return LineForecast(forecast, due_date(forecast.billing_month, due_day), excluded)
+
+
+# Pages show the forecast on every visit; it changes when a charge arrives, and with time only slowly.
+PAGE_MEMO = Memo(size=1024)
+PAGE_MEMO_AGE = timedelta(minutes=10)
+
+
+def forecast_line_for_page(session: Session, line: Line, now: datetime, settings: Settings) -> LineForecast:
+    """forecast_line, reused while the line's transactions, exclusions and limits stay the same (at most
+    PAGE_MEMO_AGE): the burn-up and the card ask for it together, and a heavy line's history is costly."""
+    count, last_id = session.execute(
+        select(func.count(), func.max(Transaction.id)).where(Transaction.line_id == line.id)).one()
+    key = (db_key(session), line.id, count, last_id, tuple(excluded_merchants(session, line.id)),
+           total_limit(session, line.id, now))
+    cached = PAGE_MEMO.get(key, PAGE_MEMO_AGE)
+    if cached is None:
+        cached = forecast_line(session, line, now, settings)
+        PAGE_MEMO.put(key, cached)
+    return cached

@@ -251,6 +251,7 @@ def close_all(store: Store, as_of: datetime, rules: BillingRules) -> dict[str, i
     total = Changes()
     for line_id in line_ids:
         total += _retrying(store, lambda session, lid=line_id: close_line(session, lid, as_of, rules))
+    store.refresh_statistics()  # the daily cron is the natural moment to refresh planner statistics
     return {"lines": len(line_ids), "created": total.created, "overdue": total.overdue, "carried": total.carried}
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +25,7 @@ from dashboard.alerts import rules
 from dashboard.alerts.rules import Charge, Finding, FraudParams
 from dashboard.alerts.text import line_label, render
 from dashboard.block_links import create_link
+from dashboard.memo import Memo, db_key
 from dashboard.notify.outbox import deliver_after_commit
 from dashboard.settings import Settings
 from data.alerts_store import create_alert, detail_of, fired_keys
@@ -240,11 +239,6 @@ _STATE = select(
 ).where(Budget.line_id == bindparam("line_id"))
 
 
-def _db_key(session: Session) -> str:
-    """Which database a memo entry belongs to (tests and tools run many stores in one process)."""
-    return session.get_bind().url.render_as_string(hide_password=True)
-
-
 def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label: str, now: datetime,
                   settings: Settings, *, this_month: bool) -> list[Finding | None]:
     """Budget levels, forecast, large charge and new merchant: the rules a Budget row switches on
@@ -260,7 +254,7 @@ def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label
     out: list[Finding | None] = [rules.large_charge(label, charge, large)]
     fired: set[str] | None = None
     reached = [pct for pct in thresholds if used * 100 >= amount * pct] if this_month else []
-    memo_key = (_db_key(session), line.id, month)
+    memo_key = (db_key(session), line.id, month)
     if reached and max(reached) > (FIRED_LEVELS.get(memo_key, FIRED_TTL) or 0):  # reached: did it fire?
         fired = fired_keys(session, line.id, keys=[f"forecast:{month}"], like=[f"budget:%:{month}"])
         pcts = [int(key.split(":")[1]) for key in fired if key.startswith("budget:")]
@@ -275,45 +269,20 @@ def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label
     return out
 
 
-class _Memo:
-    """A small per-process LRU of values with an age, keyed by (database URL, line id, month) —
-    the URL because tests make many stores whose line ids repeat.
-
-    Two uses keep an authorization within its budget:
-    - FORECAST_MEMO: a line's forecast "still to come this month" (expected − spent) and the spending
-      it was computed at, reused for `forecast_cache_minutes`. A forecast costs milliseconds; with the
-      memo most charges only add their amount to the remembered rest, and the full forecast reruns when
-      the memo is old or the sum nears the budget (at most every 1/FORECAST_STEPS of it).
-    - FIRED_LEVELS: the highest budget level known to have fired that month. A fired key never
-      un-fires, so once known, charges past that level skip the query for it."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._items: OrderedDict[tuple[str, int, str], tuple[datetime, object]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key: tuple[str, int, str], max_age: timedelta | None = None):
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or (max_age is not None and utcnow() - item[0] > max_age):
-                return None
-            return item[1]
-
-    def put(self, key: tuple[str, int, str], value: object) -> None:
-        with self._lock:
-            self._items[key] = (utcnow(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-FORECAST_MEMO = _Memo()
-FIRED_LEVELS = _Memo()
+# Two per-process memos keep an authorization within its budget (keys: database URL, line id, month):
+# - FORECAST_MEMO: a line's forecast "still to come this month" (expected − spent) and the spending it was
+#   computed at, reused for `forecast_cache_minutes`. A forecast costs milliseconds; with the memo most
+#   charges only add their amount to the remembered rest, and the full forecast reruns when the memo is
+#   old or the sum nears the budget (at most every 1/FORECAST_STEPS of it).
+# - FIRED_LEVELS: the highest budget level known to have fired that month. A fired key never un-fires,
+#   so once known, charges past that level skip the query for it.
+FORECAST_MEMO = Memo()
+FIRED_LEVELS = Memo()
 
 
 def _forecast(session: Session, line: Line, label: str, month: str, used: int, budget: int, as_of: datetime,
               settings: Settings, fired: set[str] | None) -> Finding | None:
-    key = (_db_key(session), line.id, month)
+    key = (db_key(session), line.id, month)
     memo = FORECAST_MEMO.get(key, timedelta(minutes=settings.forecast_cache_minutes))
     # Skip while the remembered rest keeps the month under budget, or nearly nothing changed since.
     if memo is not None and (used + memo[0] <= budget or used - memo[1] < budget // FORECAST_STEPS):

@@ -133,3 +133,21 @@ def test_toggle_ignores_renders_and_odd_merchant_values(client, store, owner_lin
         assert _toggle(client, owner_line, "recurring-exclude", merchant).status_code == 204
     with store.read() as db:
         assert excluded_merchants(db, owner_line) == []
+
+
+def test_a_new_charge_shows_in_the_card_at_once(client, store, owner_line):
+    login(client)
+    assert "지금까지 12,000원" in _card(client, owner_line)
+    _spend(store, owner_line, THIS_MONTH, 1, 3_000, "카카오톡 선물하기")
+    assert "지금까지 15,000원" in _card(client, owner_line)
+
+
+def test_a_very_heavy_line_reads_fewer_months(store, owner_line):
+    from datetime import UTC, datetime
+
+    from data.forecast_input import HISTORY_MONTHS, MIN_MONTHS, history_months
+
+    with store.read() as db:
+        now = datetime.now(UTC)
+        assert history_months(db, owner_line, now) == HISTORY_MONTHS
+        assert history_months(db, owner_line, now, max_rows=1) == MIN_MONTHS
