@@ -168,3 +168,30 @@ def test_every_page_speaks_english_after_the_switch(dash_duo, app, store):
         if left:
             korean[page.path] = left
     assert korean == {}
+
+
+def test_a_dropdown_is_one_tab_stop_that_opens_from_the_keyboard(dash_duo, app, store):
+    """assets/dropdown_a11y.js: Tab lands on the line picker's button itself (not Dash's hidden proxy
+    input, which axe reports), Enter opens the options, and the next Tab moves on."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    _open(dash_duo, "/", *VIEWPORTS["1280"])
+    driver = dash_duo.driver
+    driver.execute_script("document.querySelector('#nav-pages .nav-item:last-child a').focus()")
+    active = "return document.activeElement.id || document.activeElement.className"
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    dash_duo._wait_for(lambda d: d.execute_script(active) == "line-picker", timeout=5,
+                       msg="Tab did not land on the line picker")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    dash_duo._wait_for(lambda d: any("내 폰" in o.text for o in d.find_elements("css selector", "[role=option]")),
+                       timeout=5, msg="Enter did not open the line picker")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    dash_duo._wait_for(lambda d: not d.find_elements("css selector", "[role=option]"), timeout=5, msg="not closed")
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    moved_on = driver.execute_script("const e = document.activeElement;"
+                                     "return [e.tagName, e.id, !!e.closest('.topbar-tools')];")
+    assert moved_on[0] == "BUTTON" and moved_on[1] != "line-picker" and moved_on[2], moved_on
