@@ -111,6 +111,7 @@ def test_a_file_with_a_bad_row_shows_the_row_and_reason_and_adds_nothing(dash_du
     assert by_css(dash_duo, "#import-errors b") == []  # untrusted text stays text
     assert by_css(dash_duo, "#import-confirm") == []
     assert rows_in(store, line_id) == 0
+    assert axe_violations(dash_duo) == []
     dash_duo.driver.save_screenshot(str(output_dir / "import-errors-light-1280.png"))
 
 
@@ -146,6 +147,7 @@ def test_unknown_headers_are_mapped_once_and_remembered(dash_duo, app, store, tm
     upload(dash_duo, path)
 
     dash_duo.wait_for_element("#import-mapping-card", timeout=30)
+    assert axe_violations(dash_duo) == []
     dash_duo.driver.save_screenshot(str(output_dir / "import-mapping-light-1280.png"))
     for index, label in enumerate(["결제일시", "이용업체명", "금액"]):
         dash_duo.find_element(f'[id*="import-map"][id*="\\"col\\":{index}"]').click()
