@@ -92,6 +92,7 @@ class Store:
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
             conn.exec_driver_sql("ANALYZE")
+            conn.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

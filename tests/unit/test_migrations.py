@@ -22,3 +22,23 @@ def test_migrations_down_to_empty_and_up_again_match_models(database_url):
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+
+def test_sqlite_planner_statistics_are_stored(sqlite_template, tmp_path):
+    """refresh_statistics fills sqlite_stat1 (PostgreSQL's autovacuum keeps its own statistics)."""
+    import shutil
+
+    from sqlalchemy import text
+
+    from data.db import Store
+
+    path = tmp_path / "stats.sqlite3"
+    shutil.copy(sqlite_template, path)
+    store = Store(f"sqlite:///{path}")
+    try:
+        store.refresh_statistics()
+        with store.read() as db:
+            assert db.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar() > 0
+    finally:
+        store.dispose()
