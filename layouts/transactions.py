@@ -78,7 +78,9 @@ def grid(lang: str) -> dag.AgGrid:
         "cacheBlockSize": PAGE_SIZE,
         "maxBlocksInCache": 20,
         "infiniteInitialRowCount": 1,
-        "maxConcurrentDatasourceRequests": 2,
+        # One block at a time: dash-ag-grid answers only the latest request, and Dash drops a superseded
+        # callback, so a second request in flight would leave the first block loading for ever.
+        "maxConcurrentDatasourceRequests": 1,
         "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
         "suppressCellFocus": False,
         "animateRows": False,

@@ -132,6 +132,37 @@ def test_a_phone_sees_date_merchant_and_amount_side_by_side(dash_duo, app, store
     assert re.fullmatch(r"\d\d-\d\d \d\d:\d\d", when) and amount == "12,300원"  # no year: it fits
 
 
+def test_a_change_shows_in_rows_that_straddle_two_server_pages(dash_duo, app, store):
+    """Rows 95-110 come from two server requests (100 rows each). After a write the grid asks for both
+    again; both answers must land (a dropped one left the first page loading for ever)."""
+    _seed(store)
+    dash_duo.start_server(app, navigate=False)
+    browser_login(dash_duo, DEMO_EMAIL)
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
+    wait_rows(dash_duo, lambda: True, "grid shows no rows")
+    dash_duo.driver.execute_script("dash_ag_grid.getApi('tx-grid').ensureIndexVisible(104, 'middle')")
+    row_99 = f"{ROWS}[row-index='99']"
+    dash_duo._wait_for(lambda _: _cell_text(dash_duo, row_99, "merchant"), timeout=10, msg="row 99 not loaded")
+    before = _cell_text(dash_duo, row_99, "category")
+    target, label = ("game", "게임") if before != "게임" else ("shopping", "쇼핑")
+
+    dash_duo.driver.find_element(By.CSS_SELECTOR, f"{row_99} [col-id='merchant']").click()
+    dash_duo._wait_for(lambda _: dash_duo.find_element("#tx-actions").is_enabled(), timeout=10, msg="not selected")
+    Select(dash_duo.find_element("#tx-recat-category")).select_by_value(target)
+    click(dash_duo, "#tx-recat-save")
+    dash_duo.wait_for_contains_text("#tx-action-msg", label, timeout=10)
+    dash_duo._wait_for(lambda _: _cell_text(dash_duo, row_99, "category") == label, timeout=10,
+                       msg="row 99 kept its old category")
+    blocks = dash_duo.driver.execute_script("return dash_ag_grid.getApi('tx-grid').getCacheBlockState()")
+    assert {b["pageStatus"] for b in blocks.values()} == {"loaded"}, blocks
+
+
+def _cell_text(dash_duo, row: str, col_id: str) -> str:
+    return dash_duo.driver.execute_script(
+        "const c = document.querySelector(arguments[0] + ' [col-id=\"' + arguments[1] + '\"]');"
+        "return c ? c.innerText : '';", row, col_id)
+
+
 def test_mark_a_cancellation_and_add_a_payment_by_hand(dash_duo, app, store):
     _seed(store)
     dash_duo.start_server(app, navigate=False)
