@@ -140,14 +140,19 @@ def test_a_change_shows_in_rows_that_straddle_two_server_pages(dash_duo, app, st
     browser_login(dash_duo, DEMO_EMAIL)
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
     wait_rows(dash_duo, lambda: True, "grid shows no rows")
-    dash_duo.driver.execute_script("dash_ag_grid.getApi('tx-grid').ensureIndexVisible(104, 'middle')")
     row_99 = f"{ROWS}[row-index='99']"
-    dash_duo._wait_for(lambda _: _cell_text(dash_duo, row_99, "merchant"), timeout=10, msg="row 99 not loaded")
+    scroll = ("const api = dash_ag_grid.getApi('tx-grid');"
+              "if (api.getDisplayedRowCount() > 110) { api.ensureIndexVisible(104, 'middle'); }")
+    # Scroll once the grid knows there are that many rows (its first answer brings the count).
+    dash_duo._wait_for(lambda d: d.execute_script(scroll) or _cell_text(dash_duo, row_99, "merchant"), timeout=15,
+                       msg="row 99 not loaded")
     before = _cell_text(dash_duo, row_99, "category")
     target, label = ("game", "게임") if before != "게임" else ("shopping", "쇼핑")
 
+    merchant = _cell_text(dash_duo, row_99, "merchant")
     dash_duo.driver.find_element(By.CSS_SELECTOR, f"{row_99} [col-id='merchant']").click()
-    dash_duo._wait_for(lambda _: dash_duo.find_element("#tx-actions").is_enabled(), timeout=10, msg="not selected")
+    dash_duo._wait_for(lambda _: merchant in dash_duo.find_element("#tx-selected").text
+                       and dash_duo.find_element("#tx-actions").is_enabled(), timeout=10, msg="not selected")
     Select(dash_duo.find_element("#tx-recat-category")).select_by_value(target)
     click(dash_duo, "#tx-recat-save")
     dash_duo.wait_for_contains_text("#tx-action-msg", label, timeout=10)
