@@ -133,7 +133,8 @@ class Transaction(Base):
               "cancels_id", "category", "occurred_at"),
         # Grid sorting/filtering and category-rule updates on big lines (benchmarks/transactions_page.py).
         Index("ix_transactions_line_amount", "line_id", "amount"),
-        Index("ix_transactions_line_merchant", "line_id", "merchant"),
+        # Quick search (LIKE over merchant and product) is an index-only scan of this one (migration 0004).
+        Index("ix_transactions_line_merchant_product", "line_id", "merchant", "product"),
         Index("ix_transactions_line_category", "line_id", "category", "occurred_at"),
         Index("ix_transactions_line_merchant_key", "line_id", "merchant_key"),
     )
