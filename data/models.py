@@ -52,6 +52,11 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# The largest value an `Integer` column holds on every backend (PostgreSQL INTEGER is 32-bit): ids and amounts
+# that arrive from outside are bounded by it, or the database refuses them with an error instead of "not found".
+DB_INT_MAX = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -1,17 +1,64 @@
 """REST API under /api/v1: flask-smorest blueprints, marshmallow validation, generated OpenAPI 3.
 
 Every route finds resources through the caller's own lines, so another user's id is a 404.
+
+The OpenAPI document lists every status code an operation can answer (no catch-all `default`), each error
+with the body it really has, `{error, message, errors?}` (tests/http/test_api_schemathesis.py holds the
+app to it): 401 on every operation (no or unknown bearer token), 404 on every operation with a path id,
+400 wherever a JSON body is read (malformed JSON), 422 wherever a body or query is validated; anything else
+a route documents itself.
 """
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from apispec import BasePlugin
+from flask import Flask, abort, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from dashboard.api.registry import blueprints
+from dashboard.api.schemas import ErrorSchema
+from data.models import DB_INT_MAX
 
 API_PREFIX = "/api/v1"
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in a URL is a row id: past the database's integer range it matches no route (a 404), where a plain
+    int would reach PostgreSQL and fail there ("integer out of range", a 500). The document shows the maximum."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+class MicrobillApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # what json_errors below really sends (flask-smorest's own is {code, status, …})
+    DEFAULT_ERROR_RESPONSE_NAME = None  # no `default`: each operation lists its status codes
+
+
+class ErrorResponses(BasePlugin):
+    """The responses every operation shares, and the error body on those a route documents by description only."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            # flask-smorest keys some responses by int, some by str: one key per status code.
+            responses = {str(status): response for status, response in operation.get("responses", {}).items()}
+            responses.setdefault("401", "UNAUTHORIZED")  # the guard: no session and no valid bearer token
+            if path and "{" in path:
+                responses.setdefault("404", "NOT_FOUND")  # ids are looked up among the caller's own
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                bad_json = "The body is not JSON."  # webargs refuses it before the route runs
+                if isinstance(responses.get("400"), dict):
+                    responses["400"]["description"] = f"{responses['400'].get('description', '')} {bad_json}".strip()
+                else:
+                    responses["400"] = {"description": bad_json}
+            for status, response in responses.items():
+                if status >= "400" and isinstance(response, dict) and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+            operation["responses"] = responses
 
 
 def init_api(server: Flask) -> Api:
@@ -22,17 +69,25 @@ def init_api(server: Flask) -> Api:
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(server, spec_kwargs={"servers": [{"url": "/"}]})
+    server.url_map.converters["int"] = DatabaseId  # before any rule is added
+    api = MicrobillApi(server, spec_kwargs={"servers": [{"url": "/"}], "extra_plugins": [ErrorResponses()]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
+    names = {"api-docs"}
     for blueprint in blueprints():
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+        names.add(blueprint.name)
+
+    @server.before_request
+    def unknown_api_paths():
+        # Dash's catch-all `/<path:path>` would answer an unknown API path (or a malformed id, e.g. a negative
+        # one the int converter refuses) with the app's HTML page and 200: an API path is the API's, or 404.
+        if request.path.startswith(API_PREFIX + "/") and request.blueprint not in names:
+            abort(404)
 
     @server.errorhandler(HTTPException)
     def json_errors(err: HTTPException):
         # API clients always get JSON, never an HTML error page.
-        from flask import request
-
         if not request.path.startswith(API_PREFIX):
             return err
         data = getattr(err, "data", None) or {}  # flask-smorest's abort(..., message=…) and 422 details

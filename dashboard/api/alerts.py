@@ -5,18 +5,18 @@ Ownership as everywhere: a line or alert of another user is a 404, never a 403 (
 
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from dashboard.alerts.rules import KINDS
 from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.api.schemas import id_field
 from dashboard.auth import client_ip
 from dashboard.context import settings, store
 from dashboard.i18n import t
 from data import alerts_store, budgets
 from data.lines import owned_line
-from data.models import Alert
+from data.models import DB_INT_MAX, Alert
 
 blp = Blueprint("alerts", __name__, description="Budgets and alerts")
 
@@ -24,7 +24,8 @@ blp = Blueprint("alerts", __name__, description="Budgets and alerts")
 class BudgetIn(Schema):
     amount = fields.Integer(required=True, strict=True, metadata={"example": 200_000})
     thresholds = fields.List(fields.Integer(strict=True), load_default=None, metadata={"example": [50, 80, 100]})
-    large_charge = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={"example": 50_000})
+    large_charge = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={"example": 50_000},
+                                  validate=validate.Range(max=DB_INT_MAX))  # stored in an INTEGER column
     notify_new_merchant = fields.Boolean(load_default=False)
 
 
@@ -48,7 +49,7 @@ class AlertOut(Schema):
 
 class AlertQuery(Schema):
     unread = fields.Boolean(load_default=None)
-    line_id = fields.Integer(load_default=None)
+    line_id = id_field(load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -72,6 +73,7 @@ def get_budget(line_id: int):
 @blp.route("/lines/<int:line_id>/budget", methods=["PUT"])
 @blp.arguments(BudgetIn)
 @blp.response(200, BudgetOut)
+@blp.alt_response(400, description="Not a positive amount within the line's total limit, or bad thresholds.")
 def put_budget(body: dict, line_id: int):
     own_line_or_404(line_id)
     thresholds = body["thresholds"] if body["thresholds"] is not None else settings().budget_thresholds
@@ -105,6 +107,7 @@ def delete_budget(line_id: int):
 @blp.route("/alerts", methods=["GET"])
 @blp.arguments(AlertQuery, location="query")
 @blp.response(200, AlertOut(many=True))
+@blp.alt_response(404, description="`line_id` is not one of the caller's lines.")
 def list_alerts(query: dict):
     if query["line_id"] is not None:
         own_line_or_404(query["line_id"])
@@ -124,10 +127,21 @@ def mark_read(alert_id: int):
         return alert_view(alert)
 
 
+class ReadAllQuery(Schema):
+    line_id = id_field(load_default=None, metadata={"description": "Only this line's alerts"})
+
+
+class MarkedOut(Schema):
+    marked = fields.Integer()
+
+
 @blp.route("/alerts/read-all", methods=["POST"])
-@blp.response(200, Schema.from_dict({"marked": fields.Integer()}))
-def mark_all_read():
-    line_id = request.args.get("line_id", type=int)
+@blp.arguments(ReadAllQuery, location="query")
+@blp.response(200, MarkedOut)
+@blp.alt_response(404, description="`line_id` is not one of the caller's lines.")
+def mark_all_read(query: dict):
+    # A malformed line_id is a 422, not "every line": request.args.get(type=int) used to drop it silently.
+    line_id = query["line_id"]
     if line_id is not None:
         own_line_or_404(line_id)
     with store().write() as db:

@@ -6,7 +6,6 @@ for a retry of an external_id already answered. Declines are answers, not errors
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from flask_smorest import Blueprint, abort
@@ -14,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from dashboard.alerts.engine import AlertHook
 from dashboard.api.common import caller_id
+from dashboard.api.schemas import printable, text_field
 from dashboard.auth import ui_lang
 from dashboard.context import settings, store
 from dashboard.i18n import t
@@ -25,13 +25,9 @@ blp = Blueprint("authorizations", __name__, description="Payment authorizations 
 
 # Clock skew a PG may have; anything later is a client bug, not a payment.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def printable(value: str) -> None:
-    """PostgreSQL refuses NUL bytes (a 500 otherwise); other control characters are never legitimate."""
-    if _CONTROL.search(value):
-        raise ValidationError("control characters are not allowed")
+# The external_id rules as an OpenAPI pattern too, so the document says what `printable`/`not_reserved` refuse
+# (tests/http/test_api_schemathesis.py checks that the two agree).
+EXTERNAL_ID_PATTERN = r"^(?!" + CANCEL_PREFIX + r")[^\x00-\x1f\x7f]*$"  # the prefix has no regex syntax
 
 
 def not_reserved(value: str) -> None:
@@ -39,22 +35,20 @@ def not_reserved(value: str) -> None:
         raise ValidationError(t("actions.reserved_id"))
 
 
-def text(max_len: int, **kwargs) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=max_len), printable], **kwargs)
-
-
 class AuthorizationIn(Schema):
-    merchant = text(200, required=True, metadata={"example": "넥슨코리아"})
+    merchant = text_field(200, required=True, metadata={"example": "넥슨코리아"})
     amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000_000),
                             metadata={"example": 10_000})
     bucket = fields.String(required=True, validate=validate.OneOf(BUCKETS))
     external_id = fields.String(required=True, validate=[validate.Length(min=1, max=100), printable, not_reserved],
-                                metadata={"description": "The PG's id for this payment; retries reuse it."})
+                                metadata={"description": "The PG's id for this payment; retries reuse it. "
+                                                         f"The prefix {CANCEL_PREFIX} is reserved.",
+                                          "pattern": EXTERNAL_ID_PATTERN})
     occurred_at = fields.AwareDateTime(load_default=None, default_timezone=KST,
                                        metadata={"description": "ISO 8601; without an offset it is KST. Default now."})
-    pg = text(60, load_default=None, allow_none=True, metadata={"example": "다날"})
+    pg = text_field(60, load_default=None, allow_none=True, metadata={"example": "다날"})
     category = fields.String(load_default="other", validate=validate.OneOf(CATEGORIES))
-    product = text(200, load_default=None, allow_none=True)
+    product = text_field(200, load_default=None, allow_none=True)
     pay_type = fields.String(load_default="one_off", validate=validate.OneOf(PAY_TYPES))
 
 

@@ -161,7 +161,11 @@ def pay_bill(body: dict, bill_id: int, idempotency_key: str):
 @blp.arguments(PayIn)
 @blp.response(201, OverduePaymentOut)
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-@blp.alt_response(409, description="Nothing is overdue (or it was just paid with another key).")
+@blp.alt_response(400, description="Missing or malformed Idempotency-Key.")
+@blp.alt_response(403, description="Wrong password.")
+@blp.alt_response(409, description="Nothing is overdue (or it was just paid with another key), or a deposit "
+                                   "account is waiting.")
+@blp.alt_response(429, description="Too many wrong passwords.")
 def pay_overdue(body: dict, line_id: int, idempotency_key: str):
     """Pay every overdue bill of the line at once (one payment per bill, all or nothing); lifts the restriction."""
     return _pay(Target("overdue", line_id), body, idempotency_key)

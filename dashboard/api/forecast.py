@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.api.schemas import text_field
 from dashboard.context import settings, store
 from dashboard.line_forecast import forecast_line
 from data.forecast_input import exclude_recurring, include_recurring
@@ -44,7 +45,7 @@ class ForecastQuery(Schema):
 
 
 class ExclusionIn(Schema):
-    merchant = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    merchant = text_field(200, required=True)
 
 
 @blp.route("/lines/<int:line_id>/forecast", methods=["GET"])

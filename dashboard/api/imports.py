@@ -2,7 +2,8 @@
 
 - 201 {added, duplicates}: every row stored (duplicates of stored rows skipped), in one transaction
 - ?dry_run=true → 200 with the preview (counts and the first rows); nothing is written
-- 422 {errors: [{row, message}]}: nothing written; `row` is the spreadsheet row (0 = the whole file).
+- 422 {error: "import_rejected", message, errors: [{row, message}]}: nothing written; `row` is the spreadsheet
+  row (0 = the whole file).
   Unknown headers add needs_mapping, columns and fields: send `mapping` (form field, JSON
   {raw header: field}) and the mapping is remembered for the next file with those headers.
 - 413 file over MICROBILL_IMPORT_MAX_BYTES; 400 no file or a mapping that is not a JSON object
@@ -20,7 +21,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.auth import ui_lang
 from dashboard.context import settings, store
+from dashboard.i18n import t
 from dashboard.importing import ImportRefused, Preview, commit, errors_json, preview, read_file
 from data.import_mappings import clean_mapping
 from data.importing import FIELDS
@@ -68,13 +71,20 @@ class PreviewOut(Schema):
     preview = fields.List(fields.Nested(PreviewRow))
 
 
-class RowErrorOut(Schema):
-    row = fields.Integer()
-    message = fields.String()
+ROW_ERRORS = {"type": "array", "description": "Every problem with its spreadsheet row (0 = the whole file)",
+              "items": {"type": "object", "required": ["row", "message"],
+                        "properties": {"row": {"type": "integer"}, "message": {"type": "string"}}}}
 
 
 class ImportErrors(Schema):
-    errors = fields.List(fields.Nested(RowErrorOut))
+    """422: the file's problems by row — or, like every other route, webargs' validation messages by field."""
+
+    error = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Raw(required=True, metadata={"oneOf": [
+        ROW_ERRORS,
+        {"type": "object", "description": "Validation messages by location and field"},
+    ]})
     needs_mapping = fields.Boolean()
     columns = fields.List(fields.String())
     fields_ = fields.List(fields.Dict(), data_key="fields")
@@ -86,6 +96,7 @@ class ImportErrors(Schema):
 @blp.response(201, ImportResult)
 @blp.alt_response(200, schema=PreviewOut, description="dry_run=true: the preview; nothing written.")
 @blp.alt_response(422, schema=ImportErrors, description="Rejected whole: every problem with its row.")
+@blp.alt_response(400, description="No file, or a mapping that is not a JSON object.")
 @blp.alt_response(413, description="File too large (MICROBILL_IMPORT_MAX_BYTES).")
 @blp.alt_response(404, description="Not the caller's line.")
 def import_file(query: dict, files: dict, line_id: int):
@@ -126,7 +137,8 @@ def _refused(refused: ImportRefused):
         abort(404, message="회선을 찾을 수 없습니다.")
     if refused.kind == "too_large":
         abort(413, message=refused.errors[0].message)
-    body: dict[str, Any] = {"errors": errors_json(refused.errors)}
+    body: dict[str, Any] = {"error": "import_rejected", "message": t("import.failed", ui_lang()),
+                            "errors": errors_json(refused.errors)}
     if refused.kind == "mapping" and refused.reading is not None:
         body["needs_mapping"] = True
         body["columns"] = refused.reading.parsed.columns

@@ -86,6 +86,9 @@ def _fail(answer: Answer):
 @blp.route("/lines/<int:line_id>/limits/<bucket>", methods=["PUT"])
 @blp.arguments(LimitIn)
 @blp.response(200, LimitOut)
+# The route takes any string (an unknown bucket is a 422, not a 404): the document says which are valid.
+@blp.doc(parameters=[{"in": "path", "name": "bucket", "required": True,
+                      "schema": {"type": "string", "enum": list(BUCKETS)}}])
 @blp.alt_response(400, description="Not a 10,000-won step, or over the line's cap.")
 @blp.alt_response(403, description="A raise without the correct password.")
 @blp.alt_response(429, description="Too many wrong passwords.")

@@ -36,6 +36,7 @@ def list_lines():
 @blp.route("/lines", methods=["POST"])
 @blp.arguments(LineIn)
 @blp.response(201, LineOut)
+@blp.alt_response(400, description="Unknown carrier, or not a mobile number.")
 def add_line(body: dict):
     try:
         masked = mask_number(body["number"])

@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
 
+from marshmallow import Schema, ValidationError, fields, validate
+
+from data.models import DB_INT_MAX
 from data.vocab import BUCKETS
 
 BucketField = fields.String(validate=validate.OneOf(BUCKETS))
 
 
+# What a name or label may contain: no control characters. PostgreSQL refuses NUL in text (a 500 otherwise) and
+# none of the others belongs in a name. The pattern documents the rule; `printable` enforces it with a message.
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("control characters are not allowed")
+
+
+def text_field(max_len: int, min_len: int = 1, **kwargs) -> fields.String:
+    """A free-text input that is stored (merchant, nickname …): length-checked and printable."""
+    metadata = {"pattern": PRINTABLE_PATTERN, **kwargs.pop("metadata", {})}
+    return fields.String(validate=[validate.Length(min=min_len, max=max_len), printable], metadata=metadata,
+                         **kwargs)
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """A row id in a query or body: within the database's integer range (else PostgreSQL errors, a 500)."""
+    return fields.Integer(validate=validate.Range(min=0, max=DB_INT_MAX), **kwargs)
+
+
 class ErrorSchema(Schema):
-    error = fields.String()
-    message = fields.String()
+    """Every API error body (dashboard.api.init_api's handler, and the routes' own refusals)."""
+
+    error = fields.String(required=True, metadata={"description": "Stable error code", "example": "not_found"})
+    message = fields.String(required=True, metadata={"description": "Human-readable, in the caller's language"})
+    errors = fields.Dict(metadata={"description": "Validation details, by location and field"})
 
 
 class LineIn(Schema):
     carrier = fields.String(required=True, metadata={"example": "KT"})
     number = fields.String(required=True, metadata={"example": "010-1234-5678"})
-    nickname = fields.String(load_default="", validate=validate.Length(max=40))
+    nickname = text_field(40, min_len=0, load_default="")
     is_minor = fields.Boolean(load_default=False)
 
 
