@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -25,7 +25,7 @@ from data.importing.normalize import merchant_key
 from data.line_actions import lock_line
 from data.models import Bill, CategoryRule, Line, LineLimit, Transaction, utcnow
 from data.usage import NET_AMOUNT
-from data.vocab import usage_month
+from data.vocab import kst_today, usage_month
 
 DECLINE_REASONS = ("blocked", "restricted_nonpayment", "limit_exceeded")
 # Cancellation rows get their own external_id, so the (line_id, external_id) unique constraint
@@ -95,7 +95,10 @@ _CONTEXT = select(
     .order_by(LineLimit.effective_from.desc(), LineLimit.id.desc())
     .limit(1)
     .scalar_subquery(),
-    exists().where(Bill.line_id == _LINE, Bill.status == "overdue"),
+    # In arrears: an overdue bill, or an open one whose due date has passed although no close has run yet
+    # (a laptop install has no cron; pages and the daily close apply the fee and the status later).
+    exists().where(Bill.line_id == _LINE, or_(Bill.status == "overdue",
+                                              and_(Bill.status == "open", Bill.due_date < bindparam("today")))),
     # The owner's "always file this merchant under …" rule (data.categorize), if any.
     select(CategoryRule.category)
     .where(CategoryRule.user_id == bindparam("user_id"), CategoryRule.merchant_key == bindparam("merchant_key"))
@@ -111,6 +114,7 @@ def authorize(session: Session, line: Line, request: AuthorizationRequest, rules
     earlier_id, usage, limit_row, overdue, ruled = session.execute(_CONTEXT, {
         "line_id": line.id, "external_id": request.external_id, "month": usage_month(moment),
         "bucket": request.bucket, "moment": moment, "user_id": line.user_id, "merchant_key": key,
+        "today": kst_today(moment),
     }).one()
     if earlier_id is not None:
         return replay(session.get(Transaction, earlier_id))

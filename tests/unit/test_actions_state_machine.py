@@ -48,7 +48,7 @@ from data.line_actions import BLOCK_REASONS, block_line, change_limit, lock_line
 from data.models import AuditLog, Bill, Line, LineLimit, Payment, Transaction
 from data.payments import PaymentRefused, PayRequest, Processors, Target
 from data.usage import NET_AMOUNT
-from data.vocab import BUCKETS, KST, month_start, next_month, usage_month
+from data.vocab import BUCKETS, KST, kst_today, month_start, next_month, usage_month
 from tests.helpers import make_line, make_user
 
 RULES = Settings()  # legal max 1,000,000 · step 10,000 · arrears cap 300,000 · minor cap 100,000 · due day 21
@@ -136,9 +136,11 @@ class LineActions(RuleBasedStateMachine):
             self.now += timedelta(minutes=minutes)
 
     def _authorize(self, external_id: str, bucket: str, amount: int) -> None:
+        moment = self._tick()
         status, overdue = self._line_state()
+        overdue = overdue or self._past_due(moment)  # due date passed, no close yet: in arrears all the same
         result = authorize_owned(self.store, self.user_id, self.line_id,
-                                 AuthorizationRequest("넥슨", amount, bucket, external_id), RULES, now=self._tick())
+                                 AuthorizationRequest("넥슨", amount, bucket, external_id), RULES, now=moment)
         assert result is not None and result.created
         self.decided[result.transaction_id] = (status, overdue)
         if status == "blocked":
@@ -264,6 +266,11 @@ class LineActions(RuleBasedStateMachine):
     def _line_state(self) -> tuple[str, bool]:
         with self.store.read() as db:
             return db.get(Line, self.line_id).status, in_arrears(db, self.line_id)
+
+    def _past_due(self, moment: datetime) -> bool:
+        with self.store.read() as db:
+            return db.scalar(select(Bill.id).where(Bill.line_id == self.line_id, Bill.status == "open",
+                                                   Bill.due_date < kst_today(moment)).limit(1)) is not None
 
     @invariant()
     def status_follows_block_and_bills(self) -> None:

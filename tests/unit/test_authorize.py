@@ -102,6 +102,16 @@ def test_restricted_line_or_overdue_bill_declines_for_nonpayment(store, owner, l
     assert pay(store, owner, line, 1_000, "r3").reason == "blocked"  # blocked wins: the fraud signal
 
 
+def test_an_open_bill_past_its_due_date_declines_before_any_close_has_run(store, owner, line):
+    """No cron on a laptop: the day after the due date the line is in arrears even while the bill still says open."""
+    with store.write() as db:
+        db.add(Bill(line_id=line, usage_month="2025-04", due_date=date(2025, 5, 21), status="open"))
+    on_due_day = datetime(2025, 5, 21, 23, 59, tzinfo=KST)
+    day_after = datetime(2025, 5, 22, 0, 1, tzinfo=KST)
+    assert pay(store, owner, line, 1_000, "due-day", at=on_due_day).approved
+    assert pay(store, owner, line, 1_000, "day-after", at=day_after).reason == "restricted_nonpayment"
+
+
 def test_missing_limit_is_the_legal_max_and_minor_cap_applies(store, owner):
     no_limits = make_line(store, owner, limits={}, number="010-****-0001")
     assert pay(store, owner, no_limits, 1_000_000, "max").approved
