@@ -34,9 +34,13 @@ def total_limit(session: Session, line_id: int, at: datetime) -> int | None:
 
 
 def forecast_line(session: Session, line: Line, as_of: datetime, settings: Settings) -> LineForecast:
-    excluded = tuple(excluded_merchants(session, line.id))
-    forecast = forecast_bill(history_frame(session, line.id, as_of), as_of, total_limit(session, line.id, as_of),
-                             exclude_merchants=excluded)
+    return _forecast(session, line, as_of, settings, tuple(excluded_merchants(session, line.id)),
+                     total_limit(session, line.id, as_of))
+
+
+def _forecast(session: Session, line: Line, as_of: datetime, settings: Settings, excluded: tuple[str, ...],
+              limit: int | None) -> LineForecast:
+    forecast = forecast_bill(history_frame(session, line.id, as_of), as_of, limit, exclude_merchants=excluded)
     user = session.get(User, line.user_id)
     due_day = (user.due_day if user and user.due_day else None) or settings.due_day
     return LineForecast(forecast, due_date(forecast.billing_month, due_day), excluded)
@@ -52,10 +56,10 @@ def forecast_line_for_page(session: Session, line: Line, now: datetime, settings
     PAGE_MEMO_AGE): the burn-up and the card ask for it together, and a heavy line's history is costly."""
     count, last_id = session.execute(
         select(func.count(), func.max(Transaction.id)).where(Transaction.line_id == line.id)).one()
-    key = (db_key(session), line.id, count, last_id, tuple(excluded_merchants(session, line.id)),
-           total_limit(session, line.id, now))
+    excluded, limit = tuple(excluded_merchants(session, line.id)), total_limit(session, line.id, now)
+    key = (db_key(session), line.id, count, last_id, excluded, limit)
     cached = PAGE_MEMO.get(key, PAGE_MEMO_AGE)
     if cached is None:
-        cached = forecast_line(session, line, now, settings)
+        cached = _forecast(session, line, now, settings, excluded, limit)
         PAGE_MEMO.put(key, cached)
     return cached
