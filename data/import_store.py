@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -82,15 +82,19 @@ def import_rows(
     month_of = _MonthCache()
     links = _link_partials(session, line.id, fresh, month_of)
     writer = _BulkInsert(session, line.id, source, now, month_of)
-    plain = writer.values([row for index, row in enumerate(fresh) if index not in links])
+    unlinked = [row for index, row in enumerate(fresh) if index not in links]
+    plain = writer.values(unlinked)
     added = writer.insert(plain, progress, total=len(fresh))
+    sent = list(zip(unlinked, plain, strict=True))
     if links:
-        added += _insert_linked(session, writer, fresh, links, month_of)
+        linked = _linked_values(session, writer, fresh, links, month_of)
+        added += writer.insert([value for _, value in linked])
+        sent += linked
     if progress is not None:
         progress(len(fresh), len(fresh))  # every row sent; what follows is the alerts hook and the audit
     months = tuple(sorted({value[2] for value in plain} | {month_of(fresh[i].occurred_at) for i in links}))
     if after_insert is not None and added:
-        after_insert(session, line, _added_rows(session, line.id, fresh, now), now)
+        after_insert(session, line, _added_rows(session, line.id, sent, now), now)
     audit(session, "import", user_id=user_id if user_id is not None else line.user_id, line_id=line.id,
           rows=len(rows), added=added, duplicates=len(rows) - added, linked=len(links), months=list(months),
           filename=(filename or "")[:MAX_FILENAME], source=source, channel=channel)
@@ -231,20 +235,44 @@ def _rowcount(result: Any, sent: int) -> int:
     return sent if count is None or count < 0 else int(count)
 
 
-def _added_rows(session: Session, line_id: int, rows: Sequence[ImportedRow], now: datetime) -> list[Any]:
-    """The rows this import stored (created_at is this import's stamp), for the alerts hook."""
-    stamps = [row.occurred_at for row in rows]
-    names = ("id", "line_id", "occurred_at", "usage_month", "amount", "merchant", "merchant_key", "category",
-             "bucket", "status", "decline_reason", "cancels_id", "refund")
-    columns = [getattr(Transaction, name) for name in names]
-    return list(session.execute(
-        select(*columns).where(
+class AddedRow(NamedTuple):
+    """A row this import stored, as the alerts hook reads it (engine.TxRow)."""
+
+    id: int
+    line_id: int
+    occurred_at: datetime
+    usage_month: str
+    amount: int
+    merchant: str
+    merchant_key: str
+    category: str
+    bucket: str
+    status: str
+    decline_reason: str | None
+    cancels_id: int | None
+    refund: bool
+
+
+def _added_rows(session: Session, line_id: int, sent: Sequence[tuple[ImportedRow, tuple[Any, ...]]],
+                now: datetime) -> list[AddedRow]:
+    """The rows this import stored (created_at is this import's stamp), for the alerts hook. Only
+    their ids are read back: the values are the ones just sent (reading 100k rows back, with
+    their datetimes, took longer than inserting them)."""
+    stamps = [row.occurred_at for row, _ in sent]
+    ids = dict(session.execute(
+        select(Transaction.external_id, Transaction.id).where(
             Transaction.line_id == line_id,
             Transaction.occurred_at >= min(stamps),
             Transaction.occurred_at <= max(stamps),
             Transaction.created_at == now,
-        ).order_by(Transaction.occurred_at, Transaction.id)
-    ))
+        )
+    ).all())
+    added = [
+        AddedRow(ids[v[13]], v[0], row.occurred_at, v[2], v[9], v[3], v[4], v[7], v[8], v[10], None, v[14], v[15])
+        for row, v in sent if v[13] in ids
+    ]
+    added.sort(key=lambda tx: (tx.occurred_at, tx.id))
+    return added
 
 
 # ---- partial cancellations --------------------------------------------------------------------
@@ -318,11 +346,11 @@ def _stored_payments(
     return found
 
 
-def _insert_linked(
+def _linked_values(
     session: Session, writer: _BulkInsert, rows: Sequence[ImportedRow], links: Mapping[int, _Payment],
     month_of: Callable[[datetime], str],
-) -> int:
-    """Insert the linked partial cancellations once their payments have ids."""
+) -> list[tuple[ImportedRow, tuple[Any, ...]]]:
+    """The linked partial cancellations' parameters, once their payments have ids."""
     pending = {p.external_id for p in links.values() if p.store_id is None}
     ids: dict[str, int] = {}
     if pending:
@@ -335,5 +363,6 @@ def _insert_linked(
         row = rows[index]
         payment_id = payment.store_id if payment.store_id is not None else ids[payment.external_id]
         # After the payment's month it is a bank refund; it offsets the payment's bucket.
-        values.append(writer.linked(row, payment_id, month_of(row.occurred_at) != payment.month, payment.bucket))
-    return writer.insert(values)
+        refund = month_of(row.occurred_at) != payment.month
+        values.append((row, writer.linked(row, payment_id, refund, payment.bucket)))
+    return values

@@ -106,7 +106,7 @@ def evaluate_import(session: Session, line: Line, txs: Sequence[TxRow], now: dat
     past = [tx for tx in txs if tx.usage_month != month and tx.cancels_id is None and tx.status != "cancelled"]
     alerts = [alert for tx in current for alert in evaluate(session, line, tx, now, settings)]
     if past:
-        summary = _past_summary(session, line, past, settings)
+        summary = _past_summary(session, line, past, txs, now, settings)
         if summary is not None:
             alerts += store_findings(session, line, [summary], settings)
     return alerts
@@ -306,15 +306,11 @@ def _forecast(session: Session, line: Line, label: str, month: str, used: int, b
 
 # ---- imports: one summary for the past ----------------------------------------------------------
 
-def _past_summary(session: Session, line: Line, past: Sequence[TxRow], settings: Settings) -> Finding | None:
+def _past_summary(session: Session, line: Line, past: Sequence[TxRow], txs: Sequence[TxRow], now: datetime,
+                  settings: Settings) -> Finding | None:
     params = FraudParams.from_settings(settings)
     imported = {tx.id for tx in past}
-    first = min(tx.occurred_at for tx in past)
-    last = max(tx.occurred_at for tx in past)
-    rows = session.execute(select(*_CHARGE_COLUMNS).where(
-        Transaction.line_id == line.id, Transaction.occurred_at >= first - params.widest,
-        Transaction.occurred_at <= last + params.widest))
-    history = [Charge(*row) for row in rows]
+    history = _history_around(session, line.id, past, txs, now, params.widest)
     bursts = [b for b in rules.bursts_in(history, params) if any(c.id in imported for c in b.charges)]
     fired = fired_keys(session, line.id, keys=[rules.fraud_key(b) for b in bursts])
     bursts = [b for b in bursts if rules.fraud_key(b) not in fired]
@@ -335,6 +331,21 @@ def _past_summary(session: Session, line: Line, past: Sequence[TxRow], settings:
         {"months": months, "fraud": _incidents(bursts)[:50],
          "large_transaction_ids": [tx.id for tx in large][:50], "months_over_budget": over},
     )
+
+
+def _history_around(session: Session, line_id: int, past: Sequence[TxRow], txs: Sequence[TxRow],
+                    now: datetime, widest: timedelta) -> list[Charge]:
+    """The charges within the fraud windows around `past`: the imported rows at hand plus the stored
+    ones. Rows this import stored (created_at = now) are not read back: for a 100k-row import that
+    read cost more than the burst scan. Rows given and also read (another caller) count once."""
+    start = min(tx.occurred_at for tx in past) - widest
+    end = max(tx.occurred_at for tx in past) + widest
+    rows = session.execute(select(*_CHARGE_COLUMNS).where(
+        Transaction.line_id == line_id, Transaction.occurred_at >= start, Transaction.occurred_at <= end,
+        Transaction.created_at != now))
+    history = {row.id: Charge(*row) for row in rows}
+    history.update((tx.id, charge_of(tx)) for tx in txs if start <= tx.occurred_at <= end)
+    return list(history.values())
 
 
 def _incidents(bursts: Sequence[rules.Burst]) -> list[dict]:

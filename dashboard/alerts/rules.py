@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -221,7 +221,7 @@ class Burst:
     @property
     def day(self) -> str:
         """The KST day the burst started: the day part of its rule key."""
-        return to_kst(self.start).strftime("%Y-%m-%d")
+        return to_kst(self.start).date().isoformat()
 
     @property
     def total(self) -> int:
@@ -312,13 +312,58 @@ def fraud_finding(line: str, charge: Charge, bursts: Sequence[Burst], reported: 
 
 
 def bursts_in(charges: Iterable[Charge], params: FraudParams) -> list[Burst]:
-    """Every distinct burst in a history (imports): scan each charge, keep one burst per key."""
+    """Every distinct burst in a history (imports): what `fraud_bursts` finds for each charge in
+    time order, keeping the first burst per key — computed per pattern stream in O(n log n), since
+    an import of 100k rows made the per-charge scan the slowest part of the import."""
     attempts = _sorted_attempts(charges)
-    times = [c.occurred_at for c in attempts]
-    seen: dict[str, Burst] = {}
-    for charge in attempts:
-        near = attempts[bisect_left(times, charge.occurred_at - params.widest):
-                        bisect_right(times, charge.occurred_at + params.widest)]
-        for burst in fraud_bursts(charge, near, params):
-            seen.setdefault(fraud_key(burst), burst)
-    return list(seen.values())
+    best: dict[str, tuple[tuple[int, int], Burst]] = {}  # key: (charge that found it first, burst)
+    for pattern, events, window, count in _streams(attempts, params):
+        keyed: dict[int, tuple[str, Burst]] = {}  # per run start: most charges of a burst find the same run
+        for trigger, start, run in _first_runs(events, window, count):
+            if start not in keyed:
+                burst = Burst(pattern, run)
+                keyed[start] = (fraud_key(burst), burst)
+            key, burst = keyed[start]
+            order = (trigger, PATTERNS.index(pattern))  # a charge tries night, voucher, small in turn
+            if key not in best or order < best[key][0]:
+                best[key] = (order, burst)
+    return [burst for _, burst in sorted(best.values(), key=lambda item: item[0])]
+
+
+Stream = tuple[str, list[tuple[int, Charge]], timedelta, int]
+
+
+def _streams(attempts: Sequence[Charge], params: FraudParams) -> list[Stream]:
+    """(pattern, [(position in attempts, charge)], window, count): the charges each pattern counts,
+    as fraud_bursts filters them; the small pattern has one stream per merchant."""
+    night: list[tuple[int, Charge]] = []
+    vouchers: list[tuple[int, Charge]] = []
+    small: dict[str, list[tuple[int, Charge]]] = {}
+    for position, c in enumerate(attempts):
+        if is_night(c.occurred_at, params):
+            night.append((position, c))
+        if c.category in params.voucher_categories:
+            vouchers.append((position, c))
+        if c.amount <= params.small_max and c.merchant_key:
+            small.setdefault(c.merchant_key, []).append((position, c))
+    return [("night", night, params.night_window, params.night_count),
+            ("voucher", vouchers, params.voucher_window, params.voucher_count),
+            *(("small", events, params.small_window, params.small_count) for events in small.values())]
+
+
+def _first_runs(events: Sequence[tuple[int, Charge]], window: timedelta,
+                count: int) -> Iterator[tuple[int, int, tuple[Charge, ...]]]:
+    """For each event that `burst_around` gives a run, (its position, the run's index, the run): the run starting
+    at the earliest event in [t − window, t] that has ≥ count events within `window` from it."""
+    times = [c.occurred_at for _, c in events]
+    ends = [bisect_right(times, t + window) for t in times]
+    following = [len(events)] * (len(events) + 1)  # the first index ≥ i whose run is long enough
+    for i in range(len(events) - 1, -1, -1):
+        following[i] = i if ends[i] - i >= count else following[i + 1]
+    runs: dict[int, tuple[Charge, ...]] = {}
+    for trigger, charge in events:
+        start = following[bisect_left(times, charge.occurred_at - window)]
+        if start < len(events) and times[start] <= charge.occurred_at:
+            if start not in runs:
+                runs[start] = tuple(c for _, c in events[start : ends[start]])
+            yield trigger, start, runs[start]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.alerts import rules
 from dashboard.alerts.rules import Charge, FraudParams
@@ -279,3 +281,36 @@ def test_could_burst_lets_the_engine_skip_the_window_query():
     assert rules.could_burst(charge(kst(2026, 11, 25, 14, 0), amount=10_000, category="shopping"), P)
     blocked = charge(kst(2026, 11, 25, 3, 0), status="declined", decline_reason="blocked")
     assert not rules.could_burst(blocked, P)
+
+
+# ---- bursts_in (imports) against the live path -----------------------------------------------------
+
+def _bursts_by_live_path(history: list[Charge], params: FraudParams) -> list[rules.Burst]:
+    """What the live path would report: fraud_bursts for each charge in time order, first per key."""
+    seen: dict[str, rules.Burst] = {}
+    for c in sorted(history, key=lambda c: (c.occurred_at, c.id)):
+        for burst in rules.fraud_bursts(c, history, params):
+            seen.setdefault(rules.fraud_key(burst), burst)
+    return list(seen.values())
+
+
+_START = kst(2026, 11, 24, 22, 0)
+_charges = st.lists(
+    st.tuples(
+        st.integers(0, 8 * 60),  # minutes after 22:00 KST: across midnight and the night window's end
+        st.sampled_from([1_000, 5_000, 50_000]),
+        st.sampled_from(["컬쳐랜드", "넥슨", "구글"]),
+        st.sampled_from(["gift_voucher", "game_money", "game"]),
+        st.sampled_from([("approved", None), ("declined", "limit"), ("declined", "blocked"), ("cancelled", None)]),
+    ),
+    max_size=40,
+)
+
+
+@given(_charges, st.sampled_from([P, FraudParams(night_count=2, small_count=3, voucher_window=timedelta(minutes=5))]))
+@settings(max_examples=400, deadline=None)
+def test_bursts_in_finds_exactly_what_the_live_path_finds(rows, params):
+    history = [Charge(i, (_START + timedelta(minutes=m)).astimezone(UTC), amount, merchant, merchant, category,
+                      status, reason)
+               for i, (m, amount, merchant, category, (status, reason)) in enumerate(rows, start=1)]
+    assert rules.bursts_in(history, params) == _bursts_by_live_path(history, params)
