@@ -322,7 +322,7 @@ def calibration_blocks(frame: pd.DataFrame) -> tuple[str, str]:
     counts = usable.groupby(["cls", "bucket"]).size()
     header = (
         f"# From {len(usable):,} residuals of calibration seeds {frame['seed'].min()}–{frame['seed'].max()};"
-        f" counts per class\n# and bucket: {[counts.get(c, pd.Series()).tolist() for c in (0, 1)]}.\n"
+        f" per class, the counts by\n# bucket are {[counts.get(c, pd.Series()).tolist() for c in (0, 1)]}.\n"
     )
     block = (
         header
@@ -338,14 +338,13 @@ def calibration_blocks(frame: pd.DataFrame) -> tuple[str, str]:
 
 
 def format_quantiles(quantiles: tuple) -> str:
-    """The QUANTILES literal, wrapped to the line length."""
+    """The QUANTILES literal, one value a line as `ruff format` leaves it (stable rewrites)."""
     out = ["QUANTILES: tuple[tuple[tuple[float, ...], ...], ...] = ("]
     for grid in quantiles:
         out.append("    (")
         for row in grid:
-            values = [f"{v:.4f}" for v in row]
             out.append("        (")
-            out += ["            " + ", ".join(values[i : i + 9]) + "," for i in range(0, len(values), 9)]
+            out += [f"            {v:.4f}," for v in row]
             out.append("        ),")
         out.append("    ),")
     return "\n".join([*out, ")"]) + "\n"
@@ -361,7 +360,10 @@ class _Row:
 
 
 def alert_threshold(frame: pd.DataFrame, quantiles: tuple) -> float:
-    """The P(exceed) cut-off, in steps of 0.05, that maximises min(precision, recall)."""
+    """The P(exceed) cut-off, in steps of 0.01, that maximises min(precision, recall).
+
+    Steps of 0.05 were too coarse to balance: on the calibration seeds 0.3 gave precision/recall
+    0.80/0.75 and 0.25 gave 0.74/0.79, while 0.28 gives 0.78/0.77."""
     from dashboard.forecasting import calibration
 
     late = frame[frame["day"] >= 15]
@@ -378,7 +380,7 @@ def alert_threshold(frame: pd.DataFrame, quantiles: tuple) -> float:
         calibration.QUANTILES = saved
     happened = (late["actual"] >= late["budget"]).to_numpy()
     scores = []
-    for cut in np.round(np.arange(0.05, 0.96, 0.05), 2):
+    for cut in np.round(np.arange(0.05, 0.96, 0.01), 2):
         precision, recall, _ = precision_recall(p >= cut, happened)
         scores.append((min(precision, recall), float(cut)))
     return max(scores)[1]
