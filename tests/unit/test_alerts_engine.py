@@ -295,6 +295,33 @@ def test_the_importers_hook_evaluates_stored_rows(store_for_url, cfg, line_id):
     assert kinds == ["budget_threshold", "import_summary", "large_charge"]
 
 
+
+def test_an_import_completing_a_burst_begun_by_stored_charges_is_summarised(store_for_url, cfg, line_id):
+    """The hook is handed the imported rows and reads only the others around them: a dawn voucher
+    burst whose first two charges were stored before (another import) and whose third comes in this
+    file is found, and the summary names all three charges."""
+    from dashboard.importing import alerts_hook
+    from data.import_store import import_rows
+    from data.importing.model import ImportedRow
+
+    store = store_for_url
+    start = kst(2026, 9, 5, 3, 0)
+    with store.write() as db:
+        stored = [add_tx(db, line_id, start + timedelta(minutes=m), 30_000, source="import").id for m in (0, 4)]
+    third = ImportedRow(occurred_at=(start + timedelta(minutes=8)).astimezone(UTC), merchant="컬쳐랜드",
+                        merchant_key=merchant_key("컬쳐랜드"), pg=None, product=None, service=None,
+                        category="gift_voucher", bucket="micropayment", amount=30_000, status="approved",
+                        partial=False, external_id="imp-third", carrier="KT", source_row=1)
+    with store.write() as db:
+        import_rows(db, db.get(Line, line_id), [third], now=kst(2026, 11, 20, 12), after_insert=alerts_hook(cfg))
+    with store.read() as db:
+        summary = db.scalar(select(Alert).where(Alert.kind == "import_summary"))
+        new_id = db.scalar(select(Transaction.id).where(Transaction.external_id == "imp-third"))
+        detail = detail_of(summary)
+    assert [(f["day"], f["patterns"], f["count"]) for f in detail["fraud"]] == [("2026-09-05", ["night", "voucher"], 3)]
+    assert new_id not in stored
+
+
 # ---- KST midnight and month boundaries, rule by rule (the pure keys are in test_alert_rules) ----------
 LAST_MINUTE = kst(2026, 11, 30, 23, 59)  # 14:59 UTC
 AFTER_MIDNIGHT = kst(2026, 12, 1, 0, 1)  # 15:01 UTC, the same UTC day
