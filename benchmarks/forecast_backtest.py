@@ -379,11 +379,17 @@ def alert_threshold(frame: pd.DataFrame, quantiles: tuple) -> float:
     finally:
         calibration.QUANTILES = saved
     happened = (late["actual"] >= late["budget"]).to_numpy()
+    return balanced_cut(p, happened)[1]
+
+
+def balanced_cut(p: np.ndarray, happened: np.ndarray) -> tuple[float, float]:
+    """(min(precision, recall), cut-off) at the cut-off on `p`, in steps of 0.01 from 0.05 to
+    0.95, that maximises min(precision, recall)."""
     scores = []
     for cut in np.round(np.arange(0.05, 0.96, 0.01), 2):
         precision, recall, _ = precision_recall(p >= cut, happened)
         scores.append((min(precision, recall), float(cut)))
-    return max(scores)[1]
+    return max(scores)
 
 
 def replace_generated(path: Path, block: str) -> None:
