@@ -1,8 +1,8 @@
 """Authorization throughput over real HTTP: gunicorn (2 sync workers, dashboard.wsgi:server) on SQLite and
 PostgreSQL, a few client processes posting to /api/v1/lines/<id>/authorizations with a bearer token.
 
-    /tmp/venv/bin/python benchmarks/authorize_http.py [--seconds 10] [--runs 3] [--clients 4] [--lines 200]
-                                                      [--backend sqlite] [--backend postgresql]
+    python benchmarks/authorize_http.py [--seconds 10] [--runs 3] [--clients 4] [--lines 200]
+                                        [--backend sqlite] [--backend postgresql]
 
 Prints req/s, p50 and p99 per run and the median of the runs. Target: ≥300 req/s, p99 ≤ 100 ms on 2 cores.
 The clients share the machine with the server, so the figures are a floor.
