@@ -319,9 +319,9 @@ def bursts_in(charges: Iterable[Charge], params: FraudParams) -> list[Burst]:
     best: dict[str, tuple[tuple[int, int], Burst]] = {}  # key: (charge that found it first, burst)
     for pattern, events, window, count in _streams(attempts, params):
         keyed: dict[int, tuple[str, Burst]] = {}  # per run start: most charges of a burst find the same run
-        for trigger, start, run in _first_runs(events, window, count):
+        for trigger, start, end in _first_runs(events, window, count):
             if start not in keyed:
-                burst = Burst(pattern, run)
+                burst = Burst(pattern, tuple(c for _, c in events[start:end]))
                 keyed[start] = (fraud_key(burst), burst)
             key, burst = keyed[start]
             order = (trigger, PATTERNS.index(pattern))  # a charge tries night, voucher, small in turn
@@ -352,18 +352,16 @@ def _streams(attempts: Sequence[Charge], params: FraudParams) -> list[Stream]:
 
 
 def _first_runs(events: Sequence[tuple[int, Charge]], window: timedelta,
-                count: int) -> Iterator[tuple[int, int, tuple[Charge, ...]]]:
-    """For each event that `burst_around` gives a run, (its position, the run's index, the run): the run starting
-    at the earliest event in [t − window, t] that has ≥ count events within `window` from it."""
+                count: int) -> Iterator[tuple[int, int, int]]:
+    """For each event that `burst_around` gives a run: (its position in attempts, the run's first and
+    end index in `events`). The run starts at the earliest event in [t − window, t] that has ≥ count
+    events within `window` from it, and holds those events."""
     times = [c.occurred_at for _, c in events]
     ends = [bisect_right(times, t + window) for t in times]
     following = [len(events)] * (len(events) + 1)  # the first index ≥ i whose run is long enough
     for i in range(len(events) - 1, -1, -1):
         following[i] = i if ends[i] - i >= count else following[i + 1]
-    runs: dict[int, tuple[Charge, ...]] = {}
     for trigger, charge in events:
         start = following[bisect_left(times, charge.occurred_at - window)]
         if start < len(events) and times[start] <= charge.occurred_at:
-            if start not in runs:
-                runs[start] = tuple(c for _, c in events[start : ends[start]])
-            yield trigger, start, runs[start]
+            yield trigger, start, ends[start]
