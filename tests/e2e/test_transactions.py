@@ -158,8 +158,11 @@ def test_a_change_shows_in_rows_that_straddle_two_server_pages(dash_duo, app, st
     dash_duo.wait_for_contains_text("#tx-action-msg", label, timeout=10)
     dash_duo._wait_for(lambda _: _cell_text(dash_duo, row_99, "category") == label, timeout=10,
                        msg="row 99 kept its old category")
-    blocks = dash_duo.driver.execute_script("return dash_ag_grid.getApi('tx-grid').getCacheBlockState()")
-    assert {b["pageStatus"] for b in blocks.values()} == {"loaded"}, blocks
+    # The grid asks for one block at a time, so the second may still be on its way: wait for it to land.
+    state = "return dash_ag_grid.getApi('tx-grid').getCacheBlockState()"
+    dash_duo._wait_for(lambda d: {b["pageStatus"] for b in d.execute_script(state).values()} == {"loaded"},
+                       timeout=10, msg="a block of rows stayed loading")
+    assert _cell_text(dash_duo, f"{ROWS}[row-index='104']", "merchant")
 
 
 def _cell_text(dash_duo, row: str, col_id: str) -> str:
