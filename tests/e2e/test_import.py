@@ -223,21 +223,27 @@ def progress_seen(dash_duo) -> list[tuple[bool, int, str]]:
     return [(shown, int(value or 0), text) for shown, value, text in states]
 
 
+LARGE = 100_000
+
+
 def test_a_large_file_shows_progress_while_it_is_read_and_stored(dash_duo, app, store, tmp_path):
+    """The browser asks for progress every JOB_INTERVAL_MS, so it sees what the job says at those moments:
+    the file is big enough (100,000 rows, 6.7 MB) that storing it spans several of them even on a fast machine
+    (40,000 rows were stored between two asks at times)."""
     line_id = open_import(dash_duo, app, store)
     path = tmp_path / "large.csv"
-    path.write_bytes(history_csv(history_rows(40_000, step=timedelta(minutes=13))))
+    path.write_bytes(history_csv(history_rows(LARGE, step=timedelta(minutes=5))))
     dash_duo.driver.execute_script(RECORD_PROGRESS)
     upload(dash_duo, path)
-    dash_duo.wait_for_contains_text("#import-preview-card", "새 내역 40,000건", timeout=60)
+    dash_duo.wait_for_contains_text("#import-preview-card", f"새 내역 {LARGE:,}건", timeout=90)
     reading = progress_seen(dash_duo)
     click(dash_duo, "#import-confirm", timeout=30)
-    dash_duo.wait_for_contains_text("#import-done", "추가 40,000건", timeout=120)
+    dash_duo.wait_for_contains_text("#import-done", f"추가 {LARGE:,}건", timeout=180)
     storing = [state for state in progress_seen(dash_duo) if state[0]]
 
     assert any(shown for shown, _, _ in reading), "no progress shown while the file was read"
-    assert any("저장하는 중" in text and "/ 40,000건" in text for _, _, text in storing), storing
+    assert any("저장하는 중" in text and f"/ {LARGE:,}건" in text for _, _, text in storing), storing
     percents = [percent for _, percent, _ in storing]
     assert percents == sorted(percents) and len(set(percents)) > 3, percents  # forward, in several steps
-    assert rows_in(store, line_id) == 40_000
+    assert rows_in(store, line_id) == LARGE
     assert dash_duo.find_element("#import-progress-wrap").get_attribute("hidden") is not None  # gone when done
