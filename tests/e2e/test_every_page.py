@@ -4,6 +4,7 @@ demo user with two hostile merchant names this month: at 1280 px and 375 px, lig
 - settles (its callbacks done, figures drawn, grids filled) and is screenshotted whole into test-output/,
 - has no serious or critical axe-core violation (vendored from the npm registry, injected into the page),
 - stays inside the window at 375 px (no sideways scrolling of the whole page, the current page's link in view),
+  shows the current page's link as a white-on-blue pill,
   no figure legend over its title,
 - renders Korean with a real Korean font (not boxes),
 - in dark mode has no light surface and no dark figure text left over,
@@ -80,10 +81,11 @@ return [...document.querySelectorAll('#page .js-plotly-plot')].filter(g => {
 }).map(g => g.closest('[id]').id);
 """
 
-# At 375 px the page links are one sideways-scrolling row: the current page's link must be in view.
-ACTIVE_LINK_HIDDEN = """
+# The current page's link: a white-on-blue pill, and in view (at 375 px the links are one row that scrolls sideways).
+ACTIVE_LINK_PROBLEM = """
 const row = document.getElementById('nav-pages'), link = row.querySelector('.nav-link.active');
 if (!link) { return 'no active page link'; }
+if (getComputedStyle(link).color !== 'rgb(255, 255, 255)') { return link.textContent + ' pill text is not white'; }
 const r = row.getBoundingClientRect(), l = link.getBoundingClientRect();
 return l.left >= r.left - 1 && l.right <= r.right + 1 ? null : link.textContent + ' is scrolled out of view';
 """
@@ -149,9 +151,9 @@ def test_every_page_in_both_themes_and_widths_is_accessible_and_screenshotted(da
                     problems.append(f"{where}: the page scrolls sideways by {overflow}px")
                 problems += [f"{where}: {graph} legend over its title" for graph in driver.execute_script(
                     TITLE_OVER_LEGEND)]
-                hidden_link = driver.execute_script(ACTIVE_LINK_HIDDEN)
-                if hidden_link:
-                    problems.append(f"{where}: {hidden_link}")
+                active_link = driver.execute_script(ACTIVE_LINK_PROBLEM)
+                if active_link:
+                    problems.append(f"{where}: {active_link}")
                 if theme == "dark":
                     problems += [f"{where}: {p}" for p in driver.execute_script(DARK_LEFTOVERS)]
                 shots.append(output_dir / f"{page_name(page.path)}-{theme}-{label}.png")
