@@ -3,8 +3,9 @@
    Whenever the active link changes (dbc.NavLink active="exact" follows the URL), scroll the row
    itself — not the page — so that link is in the middle. */
 (function () {
-  var shown = null;
+  var shown = null, queued = false;
   function centre() {
+    queued = false;
     var row = document.getElementById('nav-pages');
     var link = row && row.querySelector('.nav-link.active');
     if (!link || link === shown || row.scrollWidth <= row.clientWidth) { return; }
@@ -12,7 +13,10 @@
     var rowBox = row.getBoundingClientRect(), linkBox = link.getBoundingClientRect();
     row.scrollLeft += (linkBox.left - rowBox.left) - (rowBox.width - linkBox.width) / 2;
   }
-  new MutationObserver(function () { window.requestAnimationFrame(centre); }).observe(
+  function schedule() {  // at most one look per frame, however many class changes Dash makes
+    if (!queued) { queued = true; window.requestAnimationFrame(centre); }
+  }
+  new MutationObserver(schedule).observe(
     document.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
-  window.addEventListener('resize', function () { shown = null; window.requestAnimationFrame(centre); });
+  window.addEventListener('resize', function () { shown = null; schedule(); });
 })();

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -239,8 +240,10 @@ class AddedRow(NamedTuple):
     """A row this import stored, as the alerts hook reads it (engine.TxRow)."""
 
     id: int
+    occurred_at: datetime  # aware, as parsed (the insert parameter is the store's text/naive form)
+    decline_reason: str | None  # imports never decline
+    # The rest in _HOOK_COLUMNS order, taken from the insert parameters by name.
     line_id: int
-    occurred_at: datetime
     usage_month: str
     amount: int
     merchant: str
@@ -248,9 +251,12 @@ class AddedRow(NamedTuple):
     category: str
     bucket: str
     status: str
-    decline_reason: str | None
     cancels_id: int | None
     refund: bool
+
+
+_HOOK_COLUMNS = itemgetter(*(COLUMNS.index(name) for name in AddedRow._fields[3:]))
+_EXTERNAL_ID = COLUMNS.index("external_id")
 
 
 def _added_rows(session: Session, line_id: int, sent: Sequence[tuple[ImportedRow, tuple[Any, ...]]],
@@ -267,10 +273,8 @@ def _added_rows(session: Session, line_id: int, sent: Sequence[tuple[ImportedRow
             Transaction.created_at == now,
         )
     ).all())
-    added = [
-        AddedRow(ids[v[13]], v[0], row.occurred_at, v[2], v[9], v[3], v[4], v[7], v[8], v[10], None, v[14], v[15])
-        for row, v in sent if v[13] in ids
-    ]
+    added = [AddedRow(ids[value[_EXTERNAL_ID]], row.occurred_at, None, *_HOOK_COLUMNS(value))
+             for row, value in sent if value[_EXTERNAL_ID] in ids]
     added.sort(key=lambda tx: (tx.occurred_at, tx.id))
     return added
 
