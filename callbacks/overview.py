@@ -96,7 +96,8 @@ def register(app: Dash) -> None:
             limit = _total(limits_by_month(db, line.id, [month])[month])
         comparison = month_comparison(spent_through(days, through), totals, first, through,
                                       complete=month != current_month())
-        if not days:
+        # This month with nothing spent yet (its first hours) still shows the limit and the forecast fan.
+        if not days and (month != current_month() or first is None):
             empty = t("analytics.empty", lang)
             return (figures.empty_figure(t("analytics.burnup_title", lang), empty, theme),
                     figures.empty_figure(t("analytics.compare_title", lang), empty, theme),

@@ -64,7 +64,7 @@ def _upcoming(items: list[dict], lang: str) -> html.Div:
     rows = [
         html.Li(
             [
-                html.Div([html.Span(item["merchant"], className="fw-semibold text-break"),
+                html.Div([html.Span(item["merchant"], className="fw-semibold text-break user-text"),
                           html.Span(t("forecast.expected_on", lang, date=short_date(item["expected_date"], lang)),
                                     className="small text-body-secondary ms-2")]),
                 html.Span(won(item["amount"]), className="ms-auto me-2 amount text-nowrap"),
@@ -82,7 +82,7 @@ def _excluded(merchants: list[str], lang: str) -> html.Div | None:
     if not merchants:
         return None
     rows = [
-        html.Li([html.Span(m, className="text-decoration-line-through text-break"),
+        html.Li([html.Span(m, className="text-decoration-line-through text-break user-text"),
                  _button(INCLUDE, m, t("forecast.include", lang), t("forecast.include_label", lang, merchant=m),
                          "link")],
                 className="list-group-item d-flex align-items-center justify-content-between px-0 excluded-item")

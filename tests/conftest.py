@@ -1,6 +1,9 @@
 """Fixtures: an app per test on a fresh, migrated database — SQLite file and PostgreSQL.
 
 With CI=true a test that would skip for want of PostgreSQL or Chromium fails instead.
+
+Every test runs on a fixed clock (time-machine, ticking from SUITE_NOW), so no test depends on the day it
+runs; a test marked `month_edges` also runs on a month's first and last day and on 29 February.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from data.db import make_engine
 from data.migrate import upgrade
+from data.vocab import KST
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
@@ -37,6 +43,56 @@ def pytest_sessionfinish(session, exitstatus):
     if IN_CI and reporter and reporter.stats.get("skipped"):
         reporter.write_line("CI=true: skipped tests count as failures", red=True)
         session.exitstatus = 1
+
+
+# ---- the clock ------------------------------------------------------------------------------
+
+# The suite's "now": a Wednesday afternoon in the middle of a month.
+SUITE_NOW = datetime(2026, 11, 18, 14, 0, tzinfo=KST)
+# Where the calendar turns: 00:30 KST on the 1st is still the previous day in UTC; 23:00 on the last day is
+# the last hour before the month-end maintenance window; 29 February is the leap day.
+MONTH_EDGES = {
+    "mid-month": SUITE_NOW,
+    "first-day": datetime(2026, 12, 1, 0, 30, tzinfo=KST),
+    "last-day": datetime(2026, 11, 30, 23, 0, tzinfo=KST),
+    "leap-day": datetime(2028, 2, 29, 12, 0, tzinfo=KST),
+}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("month_edges"):
+        metafunc.parametrize("clock_at", list(MONTH_EDGES.values()), ids=list(MONTH_EDGES))
+
+
+def pytest_collection_modifyitems(config, items):
+    """A browser test's month edges run on SQLite only: the calendar is the app's, not the backend's,
+    and each browser run costs seconds."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        edge_only = params and params.get("clock_at", SUITE_NOW) != SUITE_NOW
+        browser = item.path.is_relative_to(ROOT / "tests" / "e2e")
+        (drop if edge_only and browser and params.get("database_url") == "postgresql" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def clock_at() -> datetime:
+    """The instant the test's clock starts at (parametrised over MONTH_EDGES for `month_edges` tests)."""
+    return SUITE_NOW
+
+
+@pytest.fixture(autouse=True)
+def clock(request, clock_at) -> Iterator[datetime | None]:
+    """The whole process (the test, its app, the browser test's server thread) sees time start at `clock_at`
+    and run on from there. `real_clock` tests (a server in another process) keep the machine's time."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(clock_at, tick=True):
+        yield clock_at
 
 
 # ---- databases -------------------------------------------------------------------------------

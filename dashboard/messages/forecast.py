@@ -17,7 +17,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "forecast.none_upcoming": ("이번 달 남은 정기결제가 없어요", "No recurring charges left this month"),
     "forecast.expected_on": ("{date} 예정", "expected {date}"),
     "forecast.mark_cancelled": ("해지했어요", "Cancelled"),
-    "forecast.mark_cancelled_label": ("{merchant} 해지 표시", "Mark {merchant} as cancelled"),
+    # A button's accessible name holds its visible text (WCAG 2.5.3), with the merchant it acts on.
+    "forecast.mark_cancelled_label": ("{merchant} 해지했어요", "Mark {merchant} as cancelled"),
     "forecast.excluded": ("해지 표시한 정기결제 (예상에서 제외)", "Marked as cancelled (left out)"),
     "forecast.include": ("다시 포함", "Include again"),
     "forecast.include_label": ("{merchant} 다시 포함", "Include {merchant} again"),

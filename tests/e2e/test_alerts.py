@@ -105,6 +105,7 @@ def test_budget_alert_reaches_the_bell_and_the_mailbox(dash_duo, served, smtp, o
     assert dash_duo.get_logs() == [], "browser console errors"
 
 
+@pytest.mark.month_edges
 def test_dawn_voucher_burst_mail_link_blocks_without_login(dash_duo, served, smtp, output_dir):  # noqa: F811
     app, port = served
     store = app.server.extensions["microbill_store"]

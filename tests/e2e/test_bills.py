@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from dashboard.formatting import won
@@ -36,6 +37,7 @@ def _status(store, line_id: int) -> str:
         return db.scalar(select(Line.status).where(Line.id == line_id))
 
 
+@pytest.mark.month_edges
 def test_overdue_bill_shows_late_fee_and_restriction_and_paying_by_card_lifts_it(dash_duo, app, store, output_dir):
     _uid, line, _old, last = line_in_arrears(store)
     _last_month_usage(store, line)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from callbacks import pages
 from data.seed import DEMO_EMAIL
 from tests.e2e.fixtures.demo import FORMULA, XSS, seed_demo_with
@@ -91,8 +93,8 @@ return l.left >= r.left - 1 && l.right <= r.right + 1 ? null : link.textContent 
 """
 
 # Every visible text in the page and the top bar except the user's own data: line nicknames (pickers,
-# the import target), merchants and products (grid cells, merchant axis, alert texts).
-USER_DATA = ".line-picker, .ag-cell, .ytick, #import-line, .alert-text"
+# the import target), merchants and products (grid cells, merchant axis, alert texts, .user-text elsewhere).
+USER_DATA = ".line-picker, .ag-cell, .ytick, #import-line, .alert-text, .user-text"
 INTERFACE_TEXT = """
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 const texts = [];
@@ -129,6 +131,7 @@ def _whole_page_shot(dash_duo, path: Path, width: int) -> None:
     driver.save_screenshot(str(path))
 
 
+@pytest.mark.month_edges
 def test_every_page_in_both_themes_and_widths_is_accessible_and_screenshotted(dash_duo, app, store, output_dir):
     _seed(store)
     dash_duo.start_server(app, navigate=False)
@@ -164,6 +167,7 @@ def test_every_page_in_both_themes_and_widths_is_accessible_and_screenshotted(da
     assert driver.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
 
 
+@pytest.mark.month_edges
 def test_every_page_speaks_english_after_the_switch(dash_duo, app, store):
     _seed(store)
     dash_duo.start_server(app, navigate=False)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from data.seed import DEMO_EMAIL, seed_demo
 from tests.e2e.pages import browser_login, screenshots, wait_for_figure
 from tests.helpers import PASSWORD
 
 
+@pytest.mark.month_edges
 def test_demo_user_sees_13_monthly_bars_and_the_limit_line(dash_duo, app, store, output_dir):
     with store.write() as db:
         seed_demo(db, seed=7, password=PASSWORD)

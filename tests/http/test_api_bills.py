@@ -46,6 +46,7 @@ def current_bill(client, line_id: int, headers: dict) -> dict:
     return client.get(f"/api/v1/lines/{line_id}/bills", headers=headers).get_json()[0]
 
 
+@pytest.mark.month_edges
 def test_listing_closes_ended_months_carries_arrears_and_restricts(client, store):
     uid, line, old, last = line_in_arrears(store)
     headers = bearer(store, uid)

@@ -15,7 +15,12 @@ from tests.helpers import csrf_header, dash_update, login, make_line, make_user
 
 CARD = "forecast-card.children"
 PACE = "..burnup-chart.figure...compare-chart.figure...overview-compare.children.."
-THIS_MONTH = kst_today().strftime("%Y-%m")
+
+
+def this_month() -> str:
+    """Read when called: the test's clock (tests/conftest.py) is set only while the test runs."""
+    return kst_today().strftime("%Y-%m")
+
 SUBSCRIPTION = "<b>웹툰</b> 정기결제"
 
 
@@ -42,7 +47,7 @@ def _card(client, line_id, lang: str = "ko") -> str:
 
 def _burnup(client, line_id) -> dict:
     inputs = [{"id": "line-picker", "property": "value", "value": line_id},
-              {"id": "overview-month", "property": "value", "value": THIS_MONTH}, _prefs()]
+              {"id": "overview-month", "property": "value", "value": this_month()}, _prefs()]
     response = dash_update(client, PACE, inputs, headers=csrf_header(client))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["response"]["burnup-chart"]["figure"]
@@ -65,13 +70,14 @@ def _toggle(client, line_id, kind: str, merchant):
 @pytest.fixture
 def owner_line(client, store) -> int:
     line = make_line(store, make_user(store), limits={"micropayment": 50_000, "content": 10_000})
-    for month in months_back(THIS_MONTH, 4)[:-1]:
+    for month in months_back(this_month(), 4)[:-1]:
         _spend(store, line, month, 1, 9_900, SUBSCRIPTION)
         _spend(store, line, month, 3, 15_000)
-    _spend(store, line, THIS_MONTH, 1, 12_000)
+    _spend(store, line, this_month(), 1, 12_000)
     return line
 
 
+@pytest.mark.month_edges
 def test_owner_sees_the_next_bill_with_range_due_date_and_limit_sentence(client, owner_line):
     login(client)
     text = _card(client, owner_line)
@@ -83,12 +89,14 @@ def test_owner_sees_the_next_bill_with_range_due_date_and_limit_sentence(client,
     assert "Next bill forecast" in english and "80% prediction range" in english
 
 
+@pytest.mark.month_edges
 def test_spending_past_the_limit_says_so_in_one_sentence(client, store, owner_line):
-    _spend(store, owner_line, THIS_MONTH, 1, 50_000, "상품권샵")
+    _spend(store, owner_line, this_month(), 1, 50_000, "상품권샵")
     login(client)
     assert "1일에 이미 한도에 도달했어요" in _card(client, owner_line)
 
 
+@pytest.mark.month_edges
 def test_burnup_of_this_month_carries_the_forecast_fan(client, owner_line):
     login(client)
     traces = {t["name"]: t for t in _burnup(client, owner_line)["data"]}
@@ -138,7 +146,7 @@ def test_toggle_ignores_renders_and_odd_merchant_values(client, store, owner_lin
 def test_a_new_charge_shows_in_the_card_at_once(client, store, owner_line):
     login(client)
     assert "지금까지 12,000원" in _card(client, owner_line)
-    _spend(store, owner_line, THIS_MONTH, 1, 3_000, "카카오톡 선물하기")
+    _spend(store, owner_line, this_month(), 1, 3_000, "카카오톡 선물하기")
     assert "지금까지 15,000원" in _card(client, owner_line)
 
 

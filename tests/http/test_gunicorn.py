@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.helpers import PASSWORD, form_csrf, make_user
@@ -32,6 +33,7 @@ def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise TimeoutError("gunicorn did not start")
 
 
+@pytest.mark.real_clock  # the server runs in other processes
 def test_gunicorn_two_workers_login_over_http(database_url, store_for_url, tmp_path):
     make_user(store_for_url)
     port = _free_port()

@@ -17,8 +17,17 @@ SINGLE = {"category-chart": "category-chart.figure", "merchant-chart": "merchant
           "heatmap-chart": "heatmap-chart.figure"}
 FIGURES = ("burnup-chart", "compare-chart", *SINGLE)
 XSS = "<img src=x onerror=alert(1)>"
-THIS_MONTH = kst_today().strftime("%Y-%m")
-LAST_MONTH = previous_month(THIS_MONTH)
+
+
+def this_month() -> str:
+    """Read when called: the test's clock (tests/conftest.py) is set only while the test runs."""
+    return kst_today().strftime("%Y-%m")
+
+
+
+def last_month() -> str:
+    return previous_month(this_month())
+
 
 
 def _spend(store, line_id: int, month: str, day: int, amount: int, merchant: str = "넥슨코리아", **extra) -> None:
@@ -31,8 +40,9 @@ def _spend(store, line_id: int, month: str, day: int, amount: int, merchant: str
         db.add(row)
 
 
-def _call(client, line_id, month=THIS_MONTH, lang="ko", theme="light") -> dict:
-    """Every month-detail callback for (line, month); {output id: value}."""
+def _call(client, line_id, month=None, lang="ko", theme="light") -> dict:
+    """Every month-detail callback for (line, month: this month by default); {output id: value}."""
+    month = month or this_month()
     inputs = [{"id": "line-picker", "property": "value", "value": line_id},
               {"id": "overview-month", "property": "value", "value": month},
               {"id": "prefs", "property": "data", "value": {"lang": lang, "theme": theme}}]
@@ -47,12 +57,13 @@ def _call(client, line_id, month=THIS_MONTH, lang="ko", theme="light") -> dict:
 @pytest.fixture
 def owner_line(client, store) -> int:
     line = make_line(store, make_user(store))
-    _spend(store, line, THIS_MONTH, 1, 20_000)
-    _spend(store, line, LAST_MONTH, 1, 10_000, merchant="(주)다날_넥슨")
-    _spend(store, line, THIS_MONTH, 1, 99_000, merchant=XSS, category="gift_voucher")
+    _spend(store, line, this_month(), 1, 20_000)
+    _spend(store, line, last_month(), 1, 10_000, merchant="(주)다날_넥슨")
+    _spend(store, line, this_month(), 1, 99_000, merchant=XSS, category="gift_voucher")
     return line
 
 
+@pytest.mark.month_edges
 def test_owner_gets_every_figure_with_data(client, owner_line):
     login(client)
     result = _call(client, owner_line)
@@ -81,8 +92,8 @@ def test_merchant_names_reach_the_figures_escaped(client, owner_line):
 
 def test_the_month_picker_changes_the_figures_and_rejects_other_values(client, owner_line):
     login(client)
-    last = _call(client, owner_line, LAST_MONTH)
-    days = (month_start(THIS_MONTH) - month_start(LAST_MONTH)).days
+    last = _call(client, owner_line, last_month())
+    days = (month_start(this_month()) - month_start(last_month())).days
     assert last["burnup-chart"]["data"][0]["x"][-1] == days
     assert "(주)다날_넥슨" in json.dumps(last["merchant-chart"], ensure_ascii=False)
     assert XSS not in json.dumps(last, ensure_ascii=False)
@@ -127,17 +138,18 @@ def test_other_user_gets_nothing_for_a_foreign_line(client, store, owner_line):
 def test_logged_out_callers_are_refused(client, owner_line):
     client.get("/login")  # sets the CSRF cookie without logging in
     inputs = [{"id": "line-picker", "property": "value", "value": owner_line},
-              {"id": "overview-month", "property": "value", "value": THIS_MONTH},
+              {"id": "overview-month", "property": "value", "value": this_month()},
               {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
     response = dash_update(client, SINGLE["merchant-chart"], inputs, headers=csrf_header(client))
     assert response.status_code in (401, 403)
     assert "넥슨" not in response.get_data(as_text=True)
 
 
+@pytest.mark.month_edges
 def test_kst_month_is_used_for_this_month(client, store):
     """A charge at 00:30 KST on the 1st is this month's even though it is still last month in UTC."""
     line = make_line(store, make_user(store))
-    _spend(store, line, THIS_MONTH, 1, 4_400)
+    _spend(store, line, this_month(), 1, 4_400)
     login(client)
     burn = _call(client, line)["burnup-chart"]["data"][0]
     assert burn["y"][1] == 4_400 and burn["y"][0] == 0
