@@ -7,7 +7,7 @@
   var PHONE_WHEN = 100, PHONE_AMOUNT = 88;  // px: "11-30 04:44", "123,000원"
 
   window.dashAgGridFunctions = Object.assign({}, window.dashAgGridFunctions, {
-    // 12300 → "12,300원" (same as dashboard.formatting.won).
+    // 12300 → "12,300원" (same as dashboard.text.formatting.won).
     won: function (value) {
       if (value === null || value === undefined || value === '' || isNaN(value)) { return ''; }
       return wonFormat.format(Math.round(Number(value))) + '원';

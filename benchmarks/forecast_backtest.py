@@ -1,4 +1,4 @@
-"""Backtest of dashboard.forecast against baselines on the data/demo.py personas.
+"""Backtest of dashboard.forecasting against baselines on the data/demo.py personas.
 
     python benchmarks/forecast_backtest.py              # held-out seeds, prints markdown tables
     python benchmarks/forecast_backtest.py --calibrate  # calibration seeds, prints the constants
@@ -28,8 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.forecast import forecast_bill, frame_from_charges, net_of_cancellations
-from dashboard.forecasting import intervals
+from dashboard.forecasting import forecast_bill, frame_from_charges, intervals, net_of_cancellations
 from dashboard.forecasting.engine import Params, forecast_parts
 from dashboard.forecasting.frame import kst_day_of, payments_before
 from data.demo import generate_history

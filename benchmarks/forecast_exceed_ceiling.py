@@ -51,8 +51,7 @@ from benchmarks.forecast_backtest import (
     precision_recall,
     run,
 )
-from dashboard.forecast import frame_from_charges
-from dashboard.forecasting import intervals, recurring
+from dashboard.forecasting import frame_from_charges, intervals, recurring
 from dashboard.forecasting.engine import Parts, _variable_mask, forecast_parts
 from data.vocab import KST, month_start, months_back
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.forecast import forecast_bill, frame_from_charges
+from dashboard.forecasting import forecast_bill, frame_from_charges
 from data.demo import PERSONAS, generate_history
 from data.vocab import month_start
 

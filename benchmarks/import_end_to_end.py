@@ -8,7 +8,7 @@ Prints the median rows/s of each over --runs runs, wall clock and CPU time.
 
     python -m benchmarks.import_end_to_end [--rows 100000] [--runs 3] [--alerts] [--postgres URL]
 
---alerts runs the app's path (dashboard.importing.read_file + commit) including the alerts
+--alerts runs the app's path (dashboard.services.imports.read_file + commit) including the alerts
 engine's evaluate_import in the transaction; without it the store path alone (parse_file + import_rows).
 """
 
@@ -60,7 +60,7 @@ def store_path(store: Store, line_id: int, content: bytes) -> object:
 
 
 def app_path(store: Store, user_id: int, line_id: int, content: bytes, folder: str) -> object:
-    from dashboard.importing import commit, read_file
+    from dashboard.services.imports import commit, read_file
     from dashboard.settings import load_settings
 
     settings = load_settings({"instance_path": folder, "secret_key": "bench"})

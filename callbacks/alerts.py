@@ -10,7 +10,7 @@ from callbacks.common import line_for_user, prefs_of, user_id
 from callbacks.shell import line_label
 from dashboard.alerts.rules import KINDS
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data import alerts_store
 from data.lines import lines_of
 from layouts import alerts as alerts_layout

@@ -9,8 +9,8 @@ from callbacks.common import prefs_of, user_id
 from dashboard.alerts.rules import kst_text
 from dashboard.alerts.text import alert_text, kind_label, line_label
 from dashboard.context import store
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data import alerts_store, budgets
 from data.models import Alert
 from data.vocab import kst_today

@@ -3,7 +3,7 @@
 The pay form gets a fresh Idempotency-Key (a UUID kept in the browser's `pay-key` store) each time it
 opens: a double click sends the same key twice and the second request replays the first answer instead
 of paying again. After a declined card the key is replaced, so the next try is a new attempt.
-Payments go through dashboard.bill_payments, the same path (and rules) as the REST API.
+Payments go through dashboard.services.payments, the same path (and rules) as the REST API.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
 from callbacks.shell import line_label
-from dashboard.auth import client_ip
-from dashboard.bill_payments import Refused, bills_for, confirm, submit
 from dashboard.context import settings, store
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.services.payments import Refused, bills_for, confirm, submit
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
 from data.models import Bill
 from data.payments import Outcome, Target, pending_deposits
 from layouts import bills as layout

@@ -7,10 +7,10 @@ from dash import Dash, Input, Output, State, ctx, no_update
 
 from callbacks.common import line_for_user, prefs_of, user_id
 from callbacks.shell import line_label
-from dashboard.auth import client_ip
-from dashboard.carriers import instructions
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.carriers import instructions
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
 from data.line_actions import block_all, block_line, lock_line
 from data.lines import lines_of
 from layouts.block import block_panel

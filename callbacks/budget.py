@@ -7,10 +7,10 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
-from dashboard.auth import client_ip
 from dashboard.context import settings, store
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
 from data import budgets
 from data.lines import owned_line
 from data.usage import monthly_usage

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from flask_login import current_user
 
 from dashboard.context import settings, store
-from dashboard.i18n import pick_lang
-from dashboard.line_forecast import forecast_line_for_page
+from dashboard.services.forecast import forecast_line_for_page
+from dashboard.text.i18n import pick_lang
 from data.lines import owned_line
 from data.models import Line
 

@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.common import forecast_now, line_for_user, prefs_of, user_id
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.forecast_input import exclude_recurring, include_recurring
 from layouts.forecast import EXCLUDE, INCLUDE, forecast_card
 

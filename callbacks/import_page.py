@@ -2,7 +2,7 @@
 
 1. A clientside check refuses a file over the size limit before it is sent.
 2. `stage` (normal callback, logged-in request) checks the line belongs to the caller, decodes the
-   upload and keeps it under a random token (dashboard.import_staging) with user and line ids.
+   upload and keeps it under a random token (dashboard.services.import_staging) with user and line ids.
 3. `run` is a Dash background callback (DiskcacheManager in the instance folder): it reads the
    staged file, builds the preview or commits it, reporting progress with set_progress. It runs in
    a forked process with no request or login, so it takes user and line from the staged record
@@ -24,10 +24,10 @@ from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
 from callbacks.shell import line_label
 from dashboard.context import settings, store
-from dashboard.formatting import won
-from dashboard.i18n import t
-from dashboard.import_staging import Staged, Staging
-from dashboard.importing import ImportRefused, Reading, commit, preview, read_file
+from dashboard.services.import_staging import Staged, Staging
+from dashboard.services.imports import ImportRefused, Reading, commit, preview, read_file
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data.importing import FIELDS, REQUIRED_FIELDS, ImportedRow, RowError
 from data.lines import owned_line
 from data.vocab import to_kst

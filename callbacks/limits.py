@@ -10,13 +10,13 @@ from dash import Dash, Input, Output, State, no_update
 from callbacks import Page
 from callbacks.block import picker_options
 from callbacks.common import line_for_user, prefs_of, user_id
-from dashboard.auth import client_ip
-from dashboard.carriers import instructions
 from dashboard.context import settings, store
-from dashboard.formatting import won
-from dashboard.i18n import t
-from dashboard.limits_policy import cap_for, effective_limit, step_choices
-from dashboard.reauth import set_limit, unblock
+from dashboard.text.carriers import instructions
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
+from dashboard.web.reauth import set_limit, unblock
+from data.limits_policy import cap_for, effective_limit, step_choices
 from data.line_actions import in_arrears, stored_limit
 from data.models import Line, utcnow
 from data.usage import monthly_usage

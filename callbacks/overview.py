@@ -13,8 +13,8 @@ from dash import Dash, Input, Output, html
 from callbacks import Page
 from callbacks.common import forecast_now, line_for_user, prefs_of
 from dashboard.context import store
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data.analytics import (
     burnup,
     category_totals,

@@ -6,7 +6,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 
 from callbacks.common import prefs_of, user_id
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.lines import lines_of
 from layouts.shell import not_found
 

@@ -17,11 +17,11 @@ from dash.exceptions import PreventUpdate
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
 from dashboard.alerts.engine import evaluate
-from dashboard.auth import client_ip
 from dashboard.context import settings, store
-from dashboard.export_routes import MAX_ROWS
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
+from dashboard.web.export_routes import MAX_ROWS
 from data.categorize import RuleError, owned_transaction, recategorize
 from data.manual import ManualEntry, ManualError, add_manual, mark_cancelled
 from data.models import utcnow

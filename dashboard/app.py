@@ -12,12 +12,12 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 import callbacks
 from dashboard.api import init_api
-from dashboard.auth import client_ip, init_auth
-from dashboard.block_link_routes import init_block_links
-from dashboard.export_routes import init_export
-from dashboard.i18n import pick_lang, t
-from dashboard.security import init_security
 from dashboard.settings import Settings, load_settings
+from dashboard.text.i18n import pick_lang, t
+from dashboard.web.auth import client_ip, init_auth
+from dashboard.web.block_link_routes import init_block_links
+from dashboard.web.export_routes import init_export
+from dashboard.web.security import init_security
 from data.db import Store
 from layouts.shell import shell
 
@@ -68,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
 
 
 def _make_server(settings: Settings) -> Flask:
-    server = Flask("dashboard", instance_path=settings.instance_path)
+    server = Flask("dashboard", instance_path=settings.instance_path, template_folder="web/templates")
     server.config.update(
         MICROBILL=settings,
         SECRET_KEY=settings.secret_key,

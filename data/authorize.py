@@ -18,10 +18,10 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from dashboard.limits_policy import LimitSettings, effective_limit
 from data.audit import audit
 from data.db import Store
 from data.importing.normalize import merchant_key
+from data.limits_policy import LimitSettings, effective_limit
 from data.line_actions import lock_line
 from data.models import Bill, CategoryRule, Line, LineLimit, Transaction, utcnow
 from data.usage import NET_AMOUNT

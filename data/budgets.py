@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.limits_policy import LimitSettings, effective_limit
 from data.audit import audit
+from data.limits_policy import LimitSettings, effective_limit
 from data.lines import current_limits
 from data.models import Budget, Line, Transaction, utcnow
 from data.usage import NET_AMOUNT
@@ -21,7 +21,7 @@ MAX_THRESHOLDS = 10  # the column holds "50,80,100"-style text of at most 60 cha
 
 @dataclass(frozen=True)
 class BudgetProblem:
-    """Why a budget is refused: a message key (dashboard/messages/alerts.py) and its values."""
+    """Why a budget is refused: a message key (dashboard/text/messages/alerts.py) and its values."""
 
     key: str
     values: dict[str, Any]

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from dashboard.limits_policy import LimitProblem, LimitSettings, cap_for, check_amount, effective_limit, is_raise
 from data.audit import audit
+from data.limits_policy import LimitProblem, LimitSettings, cap_for, check_amount, effective_limit, is_raise
 from data.models import Bill, Line, LineLimit, utcnow
 
 BLOCK_REASONS = ("loss_theft", "fraud", "other")

@@ -10,7 +10,7 @@ lock month close and authorizations take):
 - A declined card leaves a "declined" row under its key; a new key may try again.
 - Only a card's last 4 digits are stored. The request fingerprint is an HMAC keyed by the app secret,
   so not even a (brute-forceable) plain hash of the full number is kept.
-- The caller verifies the password first (dashboard.reauth): argon2 must never run inside the write lock.
+- The caller verifies the password first (dashboard.web.reauth): argon2 must never run inside the write lock.
 
 "Pay overdue" pays every overdue bill of a line with one key: one payment row per bill under the derived
 key "<key>|<bill id>" ("|" is not allowed in client keys, so derived keys never collide with them).
@@ -49,7 +49,7 @@ METHODS = ("card", "virtual_account")
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 DERIVED = "|"
 
-# Refusal code → HTTP status (messages: dashboard/messages/billing.py "pay.error.<code>").
+# Refusal code → HTTP status (messages: dashboard/text/messages/billing.py "pay.error.<code>").
 ERRORS = {
     "not_found": 404,
     "key_reused": 422,

@@ -1,6 +1,6 @@
 """The store's vocabulary: enumerations and KST calendar helpers shared by every layer.
 
-Values are stored as these short English codes; the UI translates them (dashboard/i18n.py).
+Values are stored as these short English codes; the UI translates them (dashboard/text/i18n.py).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.alerts.rules import KINDS
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from layouts.components import section
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 
 REFRESH_MS = 10_000  # the bell polls this often; it also refreshes on navigation and on read marks
 KIND_COLORS = {"fraud_burst": "danger", "blocked_attempt": "danger", "large_charge": "warning",

@@ -10,8 +10,8 @@ from datetime import date, datetime
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data.vocab import to_kst
 
 STATUS_COLORS = {"open": "primary", "paid": "success", "overdue": "danger", "carried": "secondary"}

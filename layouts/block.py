@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 
 
 def block_button(lang: str) -> dbc.ButtonGroup:

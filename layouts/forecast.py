@@ -7,8 +7,8 @@ from datetime import date
 
 from dash import html
 
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 
 EXCLUDE, INCLUDE = "recurring-exclude", "recurring-include"  # pattern-matching button types
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.importing import FIELDS, IGNORE
 from layouts.components import section
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data.vocab import BUCKETS
 from layouts.block import instructions_view
 from layouts.components import section

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.vocab import kst_today, months_back
 from layouts.components import graph, section
 

@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.manual import MANUAL_STATUSES
 from data.vocab import BUCKETS, CATEGORIES, TX_STATUSES
 from layouts.components import section

@@ -5,7 +5,7 @@ transaction row is added: what it stores (alerts, block links, outbox rows) comm
 with the charge itself. Rules are pure (rules.py); this module gathers their inputs with a few
 bounded, indexed queries and stores the findings idempotently (data.alerts_store).
 Mail and webhooks are only queued here (Notification rows); once the session commits, a listener
-hands them to dashboard.notify.outbox in a background thread (`deliver_on_commit`).
+hands them to dashboard.alerts.delivery.outbox in a background thread (`deliver_on_commit`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from sqlalchemy import and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.alerts import rules
+from dashboard.alerts.block_links import create_link
+from dashboard.alerts.delivery.outbox import deliver_after_commit
 from dashboard.alerts.rules import Charge, Finding, FraudParams
 from dashboard.alerts.text import line_label, render
-from dashboard.block_links import create_link
-from dashboard.memo import Memo, db_key
-from dashboard.notify.outbox import deliver_after_commit
+from dashboard.forecasting.memo import Memo, db_key
 from dashboard.settings import Settings
 from data.alerts_store import create_alert, detail_of, fired_keys
 from data.budgets import parse_threshold_text
@@ -293,7 +293,7 @@ def _forecast(session: Session, line: Line, label: str, month: str, used: int, b
         FORECAST_MEMO.put(key, (0, used))  # already told this month: skip until the memo ages
         return None
     try:
-        from dashboard.forecast import forecast_bill
+        from dashboard.forecasting import forecast_bill
     except ImportError:  # the forecast is optional: the other rules still run
         return None
     as_of += timedelta(seconds=1)  # the history up to and including this charge

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from dashboard.formatting import won
+from dashboard.text.formatting import won
 from data.vocab import to_kst
 
 KINDS = ("budget_threshold", "forecast_over_budget", "large_charge", "new_merchant", "fraud_burst",
@@ -50,7 +50,7 @@ class Charge:
 class Finding:
     kind: str
     rule_key: str
-    message_key: str  # dashboard/messages/alerts.py; rendered with `values`
+    message_key: str  # dashboard/text/messages/alerts.py; rendered with `values`
     values: dict[str, Any]
     detail: dict[str, Any] = field(default_factory=dict)
     block_link: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 from data.alerts_store import detail_of
 from data.models import Alert, Line
 

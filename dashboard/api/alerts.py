@@ -11,9 +11,9 @@ from marshmallow import Schema, fields, validate
 from dashboard.alerts.rules import KINDS
 from dashboard.api.common import caller_id, own_line_or_404
 from dashboard.api.schemas import id_field
-from dashboard.auth import client_ip
 from dashboard.context import settings, store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip
 from data import alerts_store, budgets
 from data.lines import owned_line
 from data.models import DB_INT_MAX, Alert

@@ -14,9 +14,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from dashboard.alerts.engine import AlertHook
 from dashboard.api.common import caller_id
 from dashboard.api.schemas import printable, text_field
-from dashboard.auth import ui_lang
 from dashboard.context import settings, store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
+from dashboard.web.auth import ui_lang
 from data.authorize import CANCEL_PREFIX, DECLINE_REASONS, AuthorizationRequest, authorize_owned
 from data.models import utcnow
 from data.vocab import BUCKETS, CATEGORIES, KST, PAY_TYPES

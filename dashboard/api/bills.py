@@ -27,10 +27,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dashboard.api.common import caller_id, own_line_or_404
-from dashboard.auth import client_ip, ui_lang
-from dashboard.bill_payments import Refused, bills_for, confirm, submit
-from dashboard.card_gateway import InvalidCard, card_digits
-from dashboard.i18n import t
+from dashboard.services.payments import Refused, bills_for, confirm, submit
+from dashboard.sim.card_gateway import InvalidCard, card_digits
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip, ui_lang
 from data.payments import KEY_PATTERN, METHODS, Outcome, Target, valid_key
 
 blp = Blueprint("bills", __name__, description="Bills and payments")

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from dashboard.api.common import caller_id, own_line_or_404
 from dashboard.api.schemas import text_field
 from dashboard.context import settings, store
-from dashboard.line_forecast import forecast_line
+from dashboard.services.forecast import forecast_line
 from data.forecast_input import exclude_recurring, include_recurring
 from data.models import Line
 

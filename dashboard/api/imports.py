@@ -21,10 +21,10 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from dashboard.api.common import caller_id, own_line_or_404
-from dashboard.auth import ui_lang
 from dashboard.context import settings, store
-from dashboard.i18n import t
-from dashboard.importing import ImportRefused, Preview, commit, errors_json, preview, read_file
+from dashboard.services.imports import ImportRefused, Preview, commit, errors_json, preview, read_file
+from dashboard.text.i18n import t
+from dashboard.web.auth import ui_lang
 from data.import_mappings import clean_mapping
 from data.importing import FIELDS
 

@@ -13,11 +13,11 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from dashboard.api.common import caller_id
-from dashboard.auth import client_ip, ui_lang
-from dashboard.carriers import instructions
 from dashboard.context import store
-from dashboard.i18n import t
-from dashboard.reauth import Answer, set_limit, unblock
+from dashboard.text.carriers import instructions
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip, ui_lang
+from dashboard.web.reauth import Answer, set_limit, unblock
 from data.line_actions import BLOCK_REASONS, block_line, lock_line
 from data.vocab import BUCKETS
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, abort
 from dashboard.api.common import caller_id, own_line_or_404
 from dashboard.api.schemas import LineIn, LineOut
 from dashboard.context import store
-from dashboard.formatting import mask_number
+from dashboard.text.formatting import mask_number
 from data.lines import create_line, current_limits, lines_of
 from data.models import Line
 from data.usage import monthly_usage

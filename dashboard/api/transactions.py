@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.api.common import caller_id, own_line_or_404
-from dashboard.auth import client_ip, ui_lang
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip, ui_lang
 from data.authorize import CancelRefused, cancel_payment
 from data.models import Transaction
 from data.vocab import kst_today

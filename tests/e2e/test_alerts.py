@@ -207,7 +207,7 @@ def test_alerts_page_filters_and_screenshots(dash_duo, served, smtp, output_dir)
     shots += screenshots(dash_duo, output_dir, "budget", "#budget-usage .usage-meter")
 
     # The block-link page is Flask: a fresh (unused) link, shown with GET only.
-    from dashboard import block_links
+    from dashboard.alerts import block_links
 
     with store.write() as db:
         fraud = db.scalar(select(Alert.id).where(Alert.kind == "fraud_burst"))

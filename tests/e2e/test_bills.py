@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboard.formatting import won
+from dashboard.text.formatting import won
 from data.billing import due_date, late_fee
 from data.models import Line, Transaction, utcnow
 from data.vocab import kst_today, month_start, months_back, usage_month

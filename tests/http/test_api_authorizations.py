@@ -162,7 +162,7 @@ def test_openapi_documents_the_new_routes(client):
 # ---- the simulator (microbill simulate) ---------------------------------------------------------
 
 class _ClientAsRequests:
-    """Just enough of requests.Session over the Flask test client for dashboard.simulate.run."""
+    """Just enough of requests.Session over the Flask test client for dashboard.sim.merchant.run."""
 
     def __init__(self, client):
         self.client, self.headers = client, {}
@@ -174,7 +174,7 @@ class _ClientAsRequests:
 
 
 def test_simulator_sends_realistic_requests_and_prints_each_answer(client, store, line, headers):
-    from dashboard.simulate import run
+    from dashboard.sim.merchant import run
 
     printed: list[str] = []
     token = headers["Authorization"].removeprefix("Bearer ")
@@ -188,7 +188,7 @@ def test_simulator_sends_realistic_requests_and_prints_each_answer(client, store
 
 
 def test_simulator_stops_on_a_foreign_line(client, store, line):
-    from dashboard.simulate import run
+    from dashboard.sim.merchant import run
 
     stranger = bearer(store, make_user(store, "other@example.com"))["Authorization"].removeprefix("Bearer ")
     printed: list[str] = []
@@ -197,7 +197,7 @@ def test_simulator_stops_on_a_foreign_line(client, store, line):
 
 
 def test_rate_parsing():
-    from dashboard.simulate import parse_rate
+    from dashboard.sim.merchant import parse_rate
 
     assert parse_rate("5/s") == 5 and parse_rate("30/m") == 0.5 and parse_rate("2") == 2
     for bad in ("", "fast", "0/s", "-1/s", "5/d"):

@@ -163,7 +163,7 @@ def _stage(app, client, line_id, content: bytes):
 def test_the_page_stages_uploads_only_for_the_callers_own_line(app, client, store):
     from pathlib import Path
 
-    from dashboard.import_staging import Staging
+    from dashboard.services.import_staging import Staging
 
     owner = make_user(store)
     mine = make_line(store, owner)
@@ -189,7 +189,7 @@ def test_another_users_token_cannot_be_confirmed(app, client, store):
     make_line(store, owner)
     other = make_user(store, "other@example.com")
     other_line = make_line(store, other)
-    from dashboard.import_staging import Staging
+    from dashboard.services.import_staging import Staging
     from tests.helpers import dash_update
 
     staged = Staging(app.server.config["MICROBILL"].instance_path).save(other, other_line, "a.csv", b"x")

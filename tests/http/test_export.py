@@ -128,7 +128,7 @@ def test_anonymous_is_sent_to_login(client, store, line):
 
 
 def test_too_many_rows_asks_to_narrow_instead_of_cutting(client, store, line, monkeypatch):
-    import dashboard.export_routes as routes
+    import dashboard.web.export_routes as routes
 
     monkeypatch.setitem(routes.MAX_ROWS, "xlsx", len(ROWS) - 1)
     login(client)

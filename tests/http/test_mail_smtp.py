@@ -21,8 +21,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from dashboard.notify import mailer, webhook
-from dashboard.notify.outbox import deliver_pending
+from dashboard.alerts.delivery import mailer, webhook
+from dashboard.alerts.delivery.outbox import deliver_pending
 from data.models import Alert, Notification, Transaction
 from data.vocab import KST
 from tests.helpers import make_line, make_user

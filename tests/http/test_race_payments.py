@@ -40,7 +40,7 @@ def together(count: int, work) -> list:
 
 def _cheap_password(store, user_id: int) -> None:
     """argon2's cost is not what these tests measure: with the default (64 MiB, ~0.2 s on a busy 2-core box)
-    32 verifications inside dashboard.reauth's read session can exhaust the 15-connection pool."""
+    32 verifications inside dashboard.web.reauth's read session can exhaust the 15-connection pool."""
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with store.write() as db:
         db.get(User, user_id).password_hash = cheap.hash(PASSWORD)

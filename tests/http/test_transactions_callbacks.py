@@ -240,7 +240,7 @@ def test_transactions_page_is_routed_and_linked(app, client, store, owner_line):
 
 
 def test_no_export_link_for_a_list_too_big_for_the_format(app, client, store, owner_line, monkeypatch):
-    import dashboard.export_routes as routes
+    import dashboard.web.export_routes as routes
 
     _, line, _ = owner_line
     monkeypatch.setitem(routes.MAX_ROWS, "xlsx", 2)

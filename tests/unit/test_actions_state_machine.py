@@ -37,13 +37,13 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from dashboard.card_gateway import SimulatedCardGateway
-from dashboard.limits_policy import effective_limit
 from dashboard.settings import Settings
-from dashboard.virtual_account import SimulatedAccountIssuer
+from dashboard.sim.card_gateway import SimulatedCardGateway
+from dashboard.sim.virtual_account import SimulatedAccountIssuer
 from data import payments
 from data.authorize import AuthorizationRequest, CancelRefused, authorize_owned, cancel_payment
 from data.billing import close_line, in_arrears
+from data.limits_policy import effective_limit
 from data.line_actions import BLOCK_REASONS, block_line, change_limit, lock_line, stored_limit, unblock_line
 from data.models import AuditLog, Bill, Line, LineLimit, Payment, Transaction
 from data.payments import PaymentRefused, PayRequest, Processors, Target

@@ -271,7 +271,7 @@ def test_english_rendering_from_stored_values(store_for_url, cfg, line_id):
 
 def test_the_importers_hook_evaluates_stored_rows(store_for_url, cfg, line_id):
     """data.import_store.import_rows hands evaluate_import Row objects, not ORM instances."""
-    from dashboard.importing import alerts_hook
+    from dashboard.services.imports import alerts_hook
     from data.import_store import import_rows
     from data.importing.model import ImportedRow
 
@@ -300,7 +300,7 @@ def test_an_import_completing_a_burst_begun_by_stored_charges_is_summarised(stor
     """The hook is handed the imported rows and reads only the others around them: a dawn voucher
     burst whose first two charges were stored before (another import) and whose third comes in this
     file is found, and the summary names all three charges."""
-    from dashboard.importing import alerts_hook
+    from dashboard.services.imports import alerts_hook
     from data.import_store import import_rows
     from data.importing.model import ImportedRow
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from dashboard import block_links
+from dashboard.alerts import block_links
 from data.models import AuditLog, BlockLink, Line, utcnow
 from tests.helpers import PASSWORD, make_line, make_user
 from tests.http.test_race_authorize import together

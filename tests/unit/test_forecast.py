@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.forecast import Forecast, forecast_bill, frame_from_charges, net_of_cancellations
+from dashboard.forecasting import Forecast, forecast_bill, frame_from_charges, net_of_cancellations
 from data.vocab import KST, days_in_month, month_start, usage_month
 
 MERCHANTS = ("넥슨코리아", "구글플레이", "멜론", "배달의민족", "네이버웹툰")

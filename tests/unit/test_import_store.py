@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.importing import ImportRefused, commit, preview, read_file
+from dashboard.services.imports import ImportRefused, commit, preview, read_file
 from dashboard.settings import load_settings
 from data import import_store
 from data.exporting import transactions_csv

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.importing import ImportRefused, commit, read_file
+from dashboard.services.imports import ImportRefused, commit, read_file
 from dashboard.settings import load_settings
 from data import import_store
 from data.import_store import import_rows

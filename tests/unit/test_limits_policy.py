@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.limits_policy import cap_for, check_amount, effective_limit, is_raise, step_choices
 from dashboard.settings import Settings
+from data.limits_policy import cap_for, check_amount, effective_limit, is_raise, step_choices
 
 RULES = Settings()  # legal_max 1,000,000, step 10,000, minor_cap 100,000, arrears_cap 300,000
 

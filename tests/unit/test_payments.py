@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from dashboard.card_gateway import InvalidCard, SimulatedCardGateway, card_digits, luhn_valid
-from dashboard.virtual_account import SimulatedAccountIssuer
+from dashboard.sim.card_gateway import InvalidCard, SimulatedCardGateway, card_digits, luhn_valid
+from dashboard.sim.virtual_account import SimulatedAccountIssuer
 from data import payments
 from data.models import AuditLog, Bill, Line, Payment
 from data.payments import PaymentRefused, PayRequest, Processors, Target

@@ -18,7 +18,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from dashboard.context import store
-from dashboard.i18n import pick_lang, t
+from dashboard.text.i18n import pick_lang, t
 from data import accounts, tokens
 
 # Token callers never count as freshly authenticated: sensitive actions need the password.

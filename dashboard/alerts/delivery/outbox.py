@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select, update
 
-from dashboard.block_links import link_url, sign
-from dashboard.notify import mailer, webhook
-from dashboard.notify.content import compose_mail, webhook_payload
+from dashboard.alerts.block_links import link_url, sign
+from dashboard.alerts.delivery import mailer, webhook
+from dashboard.alerts.delivery.content import compose_mail, webhook_payload
 from dashboard.settings import Settings
 from data.alerts_store import detail_of
 from data.db import Store

@@ -8,9 +8,9 @@ from typing import Any
 
 from dashboard.alerts.rules import kst_text
 from dashboard.alerts.text import kind_label, line_label
-from dashboard.carriers import mirror_steps
-from dashboard.formatting import won
-from dashboard.i18n import t
+from dashboard.text.carriers import mirror_steps
+from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 from data.alerts_store import detail_of
 from data.models import Alert, Line
 

@@ -2,7 +2,7 @@
 
 GET only shows what the button would do (mail scanners prefetch links: a GET must never block);
 POST, with the CSRF token the GET page put in the form, spends the link and blocks the line.
-The endpoint is listed in dashboard.security.PUBLIC_ENDPOINTS.
+The endpoint is listed in dashboard.web.security.PUBLIC_ENDPOINTS.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import timedelta
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from dashboard import block_links
+from dashboard.alerts import block_links
 from dashboard.alerts.text import alert_text, line_label
-from dashboard.auth import client_ip, ui_lang
-from dashboard.carriers import instructions
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.carriers import instructions
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip, ui_lang
 from data.models import Alert
 
 ENDPOINT = "block_link.page"

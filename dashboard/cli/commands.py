@@ -98,8 +98,8 @@ def forecast_cmd(line_id: int, as_of: str | None, as_json: bool) -> None:
     """Forecast a line's bill for the month containing --as-of."""
     from datetime import UTC, datetime
 
-    from dashboard.formatting import won
-    from dashboard.line_forecast import forecast_line
+    from dashboard.services.forecast import forecast_line
+    from dashboard.text.formatting import won
     from data.models import Line
     from data.vocab import KST
 
@@ -138,7 +138,7 @@ def add_line_cmd(email, carrier, number, nickname, limit, content_limit, minor) 
     """Add a phone line to a user and print its id."""
     from sqlalchemy import select
 
-    from dashboard.formatting import mask_number
+    from dashboard.text.formatting import mask_number
     from data.lines import create_line
     from data.models import User
 
@@ -182,7 +182,7 @@ def close_month_cmd(as_of) -> None:
 @click.option("--limit", default=100, show_default=True, type=int, help="At most this many per run.")
 def deliver_notifications_cmd(limit: int) -> None:
     """Send pending alert mail and webhooks (and retry failed ones whose backoff has passed)."""
-    from dashboard.notify.outbox import deliver_pending
+    from dashboard.alerts.delivery.outbox import deliver_pending
 
     settings = load_settings()
     store = Store(settings.database_url)
@@ -201,7 +201,7 @@ def deliver_notifications_cmd(limit: int) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed for the merchants and amounts.")
 def simulate(line_id: int, rate: str, url: str, token: str, count: int | None, seed: int | None) -> None:
     """Send realistic payment requests (a merchant/PG stand-in) and print each answer."""
-    from dashboard.simulate import parse_rate, run
+    from dashboard.sim.merchant import parse_rate, run
 
     try:
         per_second = parse_rate(rate)
@@ -222,7 +222,7 @@ def simulate(line_id: int, rate: str, url: str, token: str, count: int | None, s
 @click.option("--json", "as_json", is_flag=True, help='Print {"added", "duplicates"} or {"errors": [...]}.')
 def import_cmd(file: str, line_id: int, mapping: str | None, as_json: bool) -> None:
     """Import a carrier history file (CSV/XLSX): every row or none (exit 1, nothing written)."""
-    from dashboard.importing import run_cli
+    from dashboard.services.imports import run_cli
 
     code, text = run_cli(load_settings(), file, line_id, mapping, as_json)
     click.echo(text, err=code != 0 and not as_json)

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 
 # Routes anonymous visitors may reach: the auth forms and static files (Dash's JS bundles are static).
 PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_json"}

@@ -10,13 +10,12 @@ uses the user's remembered mapping for that header row if there is one, else ask
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dashboard.alerts.engine import evaluate_import
 from dashboard.settings import Settings
 from data.db import Store
 from data.import_mappings import header_signature, recall, remember
@@ -140,14 +139,9 @@ def commit(store: Store, settings: Settings, user_id: int, line_id: object, read
     return summary
 
 
-def alerts_hook(settings: Settings) -> Callable[..., Any] | None:
+def alerts_hook(settings: Settings) -> Callable[..., Any]:
     """The alerts engine's evaluate_import, in the import's transaction: imported months before
     this one give at most one summary alert, not one per old charge."""
-    if importlib.util.find_spec("dashboard.alerts.engine") is None:
-        return None
-    evaluate_import = getattr(importlib.import_module("dashboard.alerts.engine"), "evaluate_import", None)
-    if evaluate_import is None:
-        return None
 
     def hook(session, line, txs, now):
         return evaluate_import(session, line, txs, now, settings)

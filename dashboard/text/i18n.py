@@ -1,6 +1,6 @@
 """One message catalogue for the whole UI: Korean first, English as the switch.
 
-Feature modules in dashboard/messages/ each contribute a MESSAGES dict; keys must not collide.
+Feature modules in dashboard/text/messages/ each contribute a MESSAGES dict; keys must not collide.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ DEFAULT_LANG = "ko"
 
 @cache
 def catalogue() -> dict[str, tuple[str, str]]:
-    import dashboard.messages as package
+    import dashboard.text.messages as package
 
     merged: dict[str, tuple[str, str]] = {}
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):

@@ -1,16 +1,16 @@
 """Paying bills, shared by the REST API and the /bills page so both follow exactly the same rules.
 
 Order of checks: Idempotency-Key (400) → method and card number (422) → password (403, 429 when
-throttled; dashboard.reauth) → ownership (404) → replay / key reuse (422) / already paid (409) → pay.
+throttled; dashboard.web.reauth) → ownership (404) → replay / key reuse (422) / already paid (409) → pay.
 """
 
 from __future__ import annotations
 
-from dashboard.card_gateway import InvalidCard, SimulatedCardGateway, card_digits
 from dashboard.context import settings, store
-from dashboard.i18n import t
-from dashboard.reauth import FAILURES, Reauth, verify_password
-from dashboard.virtual_account import SimulatedAccountIssuer
+from dashboard.sim.card_gateway import InvalidCard, SimulatedCardGateway, card_digits
+from dashboard.sim.virtual_account import SimulatedAccountIssuer
+from dashboard.text.i18n import t
+from dashboard.web.reauth import FAILURES, Reauth, verify_password
 from data import payments
 from data.billing import refresh_bills
 from data.models import Bill, utcnow

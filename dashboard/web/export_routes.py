@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, request
 from flask_login import current_user
 
-from dashboard.auth import client_ip, ui_lang
 from dashboard.context import store
-from dashboard.i18n import t
+from dashboard.text.i18n import t
+from dashboard.web.auth import client_ip, ui_lang
 from data.audit import audit
 from data.exporting import transactions_csv, transactions_xlsx
 from data.lines import owned_line

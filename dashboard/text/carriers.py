@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.i18n import t
+from dashboard.text.i18n import t
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import requests
 
-from dashboard.formatting import won
+from dashboard.text.formatting import won
 
 
 @dataclass(frozen=True)

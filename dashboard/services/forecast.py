@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.forecast import Forecast, forecast_bill
-from dashboard.memo import Memo, db_key
+from dashboard.forecasting import Forecast, forecast_bill
+from dashboard.forecasting.memo import Memo, db_key
 from dashboard.settings import Settings
 from data.billing import due_date
 from data.forecast_input import excluded_merchants, history_frame

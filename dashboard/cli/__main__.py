@@ -1,0 +1,3 @@
+from dashboard.cli.commands import main
+
+main()

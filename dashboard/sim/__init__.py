@@ -1,0 +1,2 @@
+"""Simulated outside systems (no network, no money): the card gateway, virtual accounts and a stand-in
+merchant for `microbill simulate`."""
