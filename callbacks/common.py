@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from dashboard.context import settings, store
 from dashboard.services.forecast import forecast_line_for_page
+from dashboard.services.lines import line_of_user
 from dashboard.text.i18n import pick_lang
-from data.lines import owned_line
 from data.models import Line
 
 
@@ -22,8 +22,7 @@ def user_id() -> int:
 
 def line_for_user(line_id: object) -> Line | None:
     """The line if it belongs to the logged-in user; None for anyone else's id (never their data)."""
-    with store().read() as db:
-        return owned_line(db, user_id(), line_id)
+    return line_of_user(store(), user_id(), line_id)
 
 
 def prefs_of(prefs: dict | None) -> tuple[str, str]:
