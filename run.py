@@ -2,7 +2,7 @@
 """One command each for a fresh machine with only Python 3.11+:
 
     python3 run.py demo    # make .venv, install, seed demo data, serve http://127.0.0.1:8050
-    python3 run.py test    # make .venv, install with test extras, ruff + the whole pytest suite
+    python3 run.py test    # make .venv, install with test extras, ruff + the layer contracts + the whole pytest suite
 
 Extra arguments after `test` go to pytest; after `demo` to `microbill demo` (e.g. --port 8060).
 """
@@ -49,9 +49,10 @@ def main(argv: list[str]) -> int:
         ensure_venv("")
         return subprocess.call([str(BIN / "microbill"), "demo", *rest], cwd=ROOT)
     ensure_venv("test")
-    lint = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
-    if lint:
-        return lint
+    for check in (["ruff", "check", "."], ["lint-imports"]):  # lint-imports: the layers in pyproject.toml
+        failed = subprocess.call([str(BIN / check[0]), *check[1:]], cwd=ROOT)
+        if failed:
+            return failed
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
 
 

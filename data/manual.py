@@ -20,9 +20,8 @@ from data.importing.keywords import infer_category
 from data.importing.normalize import merchant_key
 from data.lines import owned_line
 from data.models import Transaction, utcnow
-from data.vocab import BUCKETS, CATEGORIES, KST
+from data.vocab import BUCKETS, CATEGORIES, KST, MANUAL_STATUSES
 
-MANUAL_STATUSES = ("approved", "declined")  # a cancellation is marked on its payment instead
 AUTOMATIC = (None, "", "auto")  # category choices meaning "decide for me"
 FUTURE_SLACK = timedelta(minutes=5)  # a phone clock a little ahead is not a typo
 EARLIEST = datetime(2000, 1, 1, tzinfo=KST)  # "0025-05-11" from a mistyped year

@@ -20,8 +20,11 @@ LINE_STATUSES = ("active", "blocked", "restricted")
 # cancellation entry offsetting that payment; without `cancels_id` it is a payment that the
 # carrier already shows as cancelled (imported history), which nets to zero.
 TX_STATUSES = ("approved", "cancelled", "declined")
+MANUAL_STATUSES = ("approved", "declined")  # added by hand; a cancellation is marked on its payment instead
 PAY_TYPES = ("one_off", "recurring")
 SOURCES = ("api", "import", "manual", "demo")
+ALERT_KINDS = ("budget_threshold", "forecast_over_budget", "large_charge", "new_merchant", "fraud_burst",
+               "blocked_attempt", "import_summary")
 
 # Spending categories (stored codes). The UI shows Korean labels from the message catalogue.
 CATEGORIES = (

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from dashboard.text.formatting import won
-from data.vocab import to_kst
+from data.vocab import ALERT_KINDS, to_kst
 
-KINDS = ("budget_threshold", "forecast_over_budget", "large_charge", "new_merchant", "fraud_burst",
-         "blocked_attempt", "import_summary")
+KINDS = ALERT_KINDS
 # Kinds whose mail carries a "block now" link: the charge may not be the owner's.
 BLOCKABLE = ("fraud_burst", "large_charge")
 PATTERNS = ("night", "voucher", "small")
