@@ -1,4 +1,4 @@
-"""Backtest of dashboard.forecasting against baselines on the data/demo.py personas.
+"""Backtest of dashboard.forecasting against baselines on the data/demo/ personas.
 
     python benchmarks/forecast_backtest.py              # held-out seeds, prints markdown tables
     python benchmarks/forecast_backtest.py --calibrate  # calibration seeds, prints the constants

@@ -17,7 +17,7 @@ the other. Training uses three budgets per line (the persona budget ×0.7, ×1, 
 cannot just learn one number per persona; scoring uses the persona budget of the backtest.
 Points already over the budget at `as_of` are not modelled: they count as alerts (and hits) in
 every row. The cut-off is picked on the scored fold, so the figures are if anything optimistic.
-The oracle reads data/demo.py's internal choices by wrapping its functions while a history is
+The oracle reads the internal choices of data/demo/ by wrapping its functions while a history is
 generated (analysis only; the generator is not modified and its output is unchanged).
 """
 
@@ -38,7 +38,6 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import data.demo as demo
 from benchmarks.forecast_backtest import (
     BUDGETS,
     CALIBRATION_SEEDS,
@@ -53,6 +52,8 @@ from benchmarks.forecast_backtest import (
 )
 from dashboard.forecasting import frame_from_charges, intervals, recurring
 from dashboard.forecasting.engine import Parts, _variable_mask, forecast_parts
+from data.demo import context, generate, personas
+from data.demo import model as demo_model
 from data.vocab import KST, month_start, months_back
 
 DAYS = (15, 20, 25)  # the bar is "from day 15"
@@ -133,7 +134,7 @@ MODELS = (
 
 @dataclass
 class Latents:
-    """What data/demo.py drew for one history, beyond the charges themselves."""
+    """What data/demo/ drew for one history, beyond the charges themselves."""
 
     regimes: np.ndarray | None = None  # month intensity/mood multipliers (gamer, child, owner, fraud)
     breaks: set[int] = field(default_factory=set)  # month indices a gamer pauses
@@ -143,51 +144,52 @@ class Latents:
 
 @contextmanager
 def recording_latents() -> Iterator[Latents]:
-    """ANALYSIS ONLY — never do this in the app. Wraps private data/demo.py functions for the
+    """ANALYSIS ONLY — never do this in the app. Wraps private data/demo/ functions (where they are called) for the
     duration of the block to record the per-month choices the generator draws. Each wrapper calls
     the original with the same arguments and returns its result untouched (no extra random
     draws), so the history generated is the same as without; everything is restored on exit."""
     seen = Latents()
     regimes, breaks, big_night, apply_limits = (
-        demo._Ctx.regimes,
-        demo._break_months,
-        demo._big_night,
-        demo._apply_limits,
+        context._Ctx.regimes,
+        personas._break_months,
+        personas._big_night,
+        generate._apply_limits,
     )
 
-    def regimes_spy(self: demo._Ctx, sigma: float) -> np.ndarray:
+    def regimes_spy(self: context._Ctx, sigma: float) -> np.ndarray:
         out = regimes(self, sigma)
         if seen.regimes is None:  # a persona draws its month regimes at most once
             seen.regimes = out.copy()
         return out
 
-    def breaks_spy(ctx: demo._Ctx, keep: int | None) -> set[int]:
+    def breaks_spy(ctx: context._Ctx, keep: int | None) -> set[int]:
         out = breaks(ctx, keep)
         seen.breaks = set(out)
         return out
 
-    def big_night_spy(ctx: demo._Ctx, day: date, items: tuple) -> list:
+    def big_night_spy(ctx: context._Ctx, day: date, items: tuple) -> list:
         out = big_night(ctx, day, items)
         seen.bursts.append(out[0].at)
         return out
 
-    def apply_limits_spy(ctx: demo._Ctx, events: list, limits: dict[str, int]) -> tuple:
+    def apply_limits_spy(ctx: context._Ctx, events: list, limits: dict[str, int]) -> tuple:
         # Rushes (buy until declined: gamer, child, the fraud's dawn burst) are only expanded here.
-        seen.bursts += [event.at for event in events if isinstance(event, demo._Rush)]
+        seen.bursts += [event.at for event in events if isinstance(event, demo_model._Rush)]
         seen.active_months = {
             f"{event.at.year:04d}-{event.at.month:02d}"
             for event in events
-            if not (isinstance(event, demo._Draft) and event.pay_type == "recurring")
+            if not (isinstance(event, demo_model._Draft) and event.pay_type == "recurring")
         }
         return apply_limits(ctx, events, limits)
 
-    demo._Ctx.regimes = regimes_spy
-    demo._break_months, demo._big_night, demo._apply_limits = breaks_spy, big_night_spy, apply_limits_spy
+    context._Ctx.regimes = regimes_spy
+    personas._break_months, personas._big_night = breaks_spy, big_night_spy
+    generate._apply_limits = apply_limits_spy
     try:
         yield seen
     finally:
-        demo._Ctx.regimes = regimes
-        demo._break_months, demo._big_night, demo._apply_limits = breaks, big_night, apply_limits
+        context._Ctx.regimes = regimes
+        personas._break_months, personas._big_night, generate._apply_limits = breaks, big_night, apply_limits
 
 
 def latent_features(seen: Latents, month: str, index: int, as_of: datetime) -> dict[str, float]:
@@ -335,7 +337,7 @@ def case_rows(case: Case) -> list[dict]:
     """Every (month, day 15/20/25, budget) point of one calibration history."""
     end = history_end(case.seed)
     with recording_latents() as seen:
-        charges = demo.generate_history(case.persona, case.seed, end, months=MONTHS)
+        charges = generate.generate_history(case.persona, case.seed, end, months=MONTHS)
     frame = frame_from_charges(charges)
     months = months_back(end.astimezone(KST).strftime("%Y-%m"), MONTHS)
     totals = monthly_totals(frame, months)

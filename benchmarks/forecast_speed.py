@@ -2,7 +2,7 @@
 
     python benchmarks/forecast_speed.py [--runs 500]
 
-Each line is 24 KST months of data/demo.py history passed as the raw frame the app would pass
+Each line is 24 KST months of data/demo/ history passed as the raw frame the app would pass
 (cancellation rows included, so netting is timed too). "heavy" stacks the gamer, child and owner
 histories into one line. Every run forecasts at a different moment of the last month.
 """
