@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.text.carriers import instructions
 from dashboard.text.i18n import t
 
 
@@ -81,3 +82,25 @@ def block_panel(lang: str, notices: list[str], instructions: list[dict]) -> html
         ],
         id="block-panel",
     )
+
+
+def line_name(nickname: str, carrier: str, number_masked: str) -> str:
+    """"Nickname (KT 010-****-5678)", or "KT 010-****-5678" without a nickname."""
+    plain = f"{carrier} {number_masked}"
+    return f"{nickname} ({plain})" if nickname else plain
+
+
+def blocked_one_panel(lang: str, name: str, already_blocked: bool, carrier: str) -> html.Div:
+    """After blocking one line: blocked now (or already), then its carrier's steps."""
+    notice = t("block.already" if already_blocked else "block.done", lang, line=name)
+    return block_panel(lang, [notice], [instructions(carrier, lang)])
+
+
+def blocked_all_panel(lang: str, count: int, carriers: list[str]) -> html.Div:
+    """After blocking every line: how many, then each carrier's steps once (in the order given)."""
+    unique = list(dict.fromkeys(carriers))
+    return block_panel(lang, [t("block.all_done", lang, count=count)], [instructions(c, lang) for c in unique])
+
+
+def no_line_panel(lang: str) -> html.Div:
+    return block_panel(lang, [t("block.no_line", lang)], [])

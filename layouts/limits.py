@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.text.carriers import instructions
 from dashboard.text.formatting import won
 from dashboard.text.i18n import t
-from data.vocab import BUCKETS
+from data.vocab import BUCKETS, to_kst
 from layouts.block import instructions_view
 from layouts.components import section
 
@@ -80,15 +83,36 @@ def status_view(lang: str, status: str, detail: str | None, steps: dict | None) 
     )
 
 
+BLOCK_REASONS = ("loss_theft", "fraud", "other")  # those with words (block.reason.*); others are shown as they are
+CAP_KEYS = {"arrears": "limits.cap_arrears", "minor": "limits.cap_minor", "legal": "limits.cap"}
+
+
+def blocked_detail(lang: str, blocked_at: datetime | None, reason: str | None) -> str | None:
+    """"Blocked since <KST time> (<why>)"; None without a block time."""
+    if blocked_at is None:
+        return None
+    why = t(f"block.reason.{reason}", lang) if reason in BLOCK_REASONS else reason
+    return t("block.blocked_since", lang, when=to_kst(blocked_at).strftime("%Y-%m-%d %H:%M"), reason=why)
+
+
+def line_status(lang: str, status: str, blocked_at: datetime | None, reason: str | None,
+                carrier: str) -> html.Div:
+    """The status card of a line: blocked ones say since when and why, and show the carrier's steps again."""
+    if status != "blocked":
+        return status_view(lang, status, None, None)
+    return status_view(lang, status, blocked_detail(lang, blocked_at, reason), instructions(carrier, lang))
+
+
 def limits_view(lang: str, rows: list[dict]) -> html.Div:
-    """Each bucket's limit in force, its cap and this month's usage."""
+    """Each bucket's limit in force, its cap (and why) and this month's usage."""
     items = []
     for row in rows:
         current = won(row["limit"]) if row["stored"] is not None else t("limits.none_set", lang, cap=won(row["limit"]))
+        cap_text = t(CAP_KEYS[row["cap_reason"]], lang, cap=won(row["cap"]))
         items.append(html.Li(
             [html.Span(t(f"bucket.{row['bucket']}", lang), className="text-body-secondary me-2"),
              html.Span(current, className="fw-bold amount me-2"),
-             html.Span(t(row["cap_key"], lang, cap=won(row["cap"])), className="small text-body-secondary me-2"),
+             html.Span(cap_text, className="small text-body-secondary me-2"),
              html.Span(t("limits.usage", lang, used=won(row["used"])), className="small text-body-secondary")],
             className="mb-1",
         ))

@@ -13,12 +13,13 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from dashboard.api.common import caller_id
-from dashboard.context import store
+from dashboard.context import settings, store
+from dashboard.services import limits as limits_service
+from dashboard.services import lines as lines_service
+from dashboard.services.errors import ServiceError
 from dashboard.text.carriers import instructions
 from dashboard.text.i18n import t
 from dashboard.web.auth import client_ip, ui_lang
-from dashboard.web.reauth import Answer, set_limit, unblock
-from data.line_actions import BLOCK_REASONS, block_line, lock_line
 from data.vocab import BUCKETS
 
 blp = Blueprint("line_actions", __name__, description="Limits, block and unblock")
@@ -40,7 +41,7 @@ class LimitOut(Schema):
 
 
 class BlockIn(Schema):
-    reason = fields.String(load_default="loss_theft", validate=validate.OneOf(BLOCK_REASONS))
+    reason = fields.String(load_default="loss_theft", validate=validate.OneOf(lines_service.BLOCK_REASONS))
 
 
 class InstructionsOut(Schema):
@@ -75,12 +76,9 @@ class StatusOut(Schema):
     status = fields.String()
 
 
-def _not_found():
-    abort(404, message=t("actions.line_not_found", ui_lang()))
-
-
-def _fail(answer: Answer):
-    abort(answer.status, message=t(answer.key, ui_lang(), **answer.values))
+def refused(error: ServiceError):
+    """A service's refusal as the API's error body, in the caller's language."""
+    abort(error.status, message=t(error.key, ui_lang(), **error.values))
 
 
 @blp.route("/lines/<int:line_id>/limits/<bucket>", methods=["PUT"])
@@ -94,13 +92,11 @@ def _fail(answer: Answer):
 @blp.alt_response(429, description="Too many wrong passwords.")
 def put_limit(body: dict, line_id: int, bucket: str):
     """Lowering applies at once; raising needs `password` (정보통신망법 58조⑤). Audited either way."""
-    user_id = caller_id()
-    if bucket not in BUCKETS:
-        abort(422, message=t("actions.bad_bucket", ui_lang()))
-    answer = set_limit(user_id, line_id, bucket, body["amount"], body["password"], client_ip())
-    if not answer.ok or answer.limit is None:
-        _fail(answer)
-    outcome = answer.limit
+    try:
+        outcome = limits_service.set_limit(store(), settings(), caller_id(), line_id, bucket, body["amount"],
+                                           body["password"], ip=client_ip())
+    except ServiceError as error:
+        refused(error)
     return {"line_id": line_id, "bucket": bucket, "amount": outcome.amount, "previous": outcome.previous,
             "cap": outcome.cap}
 
@@ -110,16 +106,13 @@ def put_limit(body: dict, line_id: int, bucket: str):
 @blp.response(200, BlockOut)
 def block(body: dict, line_id: int):
     """Block at once (no password): authorizations are declined from the next request on."""
-    user_id = caller_id()
-    with store().write() as db:
-        line = lock_line(db, line_id, user_id)
-        if line is None:
-            _not_found()
-        changed = block_line(db, line, user_id=user_id, reason=body.get("reason", "loss_theft"), ip=client_ip())
-        carrier = line.carrier
-        view = {"line_id": line.id, "status": line.status, "reason": line.block_reason,
-                "blocked_at": line.blocked_at, "already_blocked": not changed}
-    return {**view, "instructions": instructions(carrier, ui_lang())}
+    try:
+        done = lines_service.block_line(store(), caller_id(), line_id, reason=body.get("reason", "loss_theft"),
+                                        ip=client_ip())
+    except ServiceError as error:
+        refused(error)
+    return {"line_id": done.line_id, "status": done.status, "reason": done.reason, "blocked_at": done.blocked_at,
+            "already_blocked": done.already_blocked, "instructions": instructions(done.carrier, ui_lang())}
 
 
 @blp.route("/lines/<int:line_id>/unblock", methods=["POST"])
@@ -130,7 +123,8 @@ def block(body: dict, line_id: int):
 @blp.alt_response(429, description="Too many wrong passwords.")
 def unblock_route(body: dict, line_id: int):
     """Needs the password again; a line with an overdue bill comes back "restricted", not "active"."""
-    answer = unblock(caller_id(), line_id, body["password"], client_ip())
-    if not answer.ok:
-        _fail(answer)
-    return {"line_id": line_id, "status": answer.line_status}
+    try:
+        done = lines_service.unblock_line(store(), caller_id(), line_id, body["password"], ip=client_ip())
+    except ServiceError as error:
+        refused(error)
+    return {"line_id": line_id, "status": done.status}

@@ -7,18 +7,15 @@ The endpoint is listed in dashboard.web.security.PUBLIC_ENDPOINTS.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.alerts import block_links
 from dashboard.alerts.text import alert_text, line_label
-from dashboard.context import store
+from dashboard.context import settings, store
+from dashboard.services.lines import block_by_link, block_link_preview
 from dashboard.text.carriers import instructions
 from dashboard.text.i18n import t
 from dashboard.web.auth import client_ip, ui_lang
-from data.models import Alert
 
 ENDPOINT = "block_link.page"
 REFUSED_STATUS = {"used": 410, "expired": 410, "invalid": 404}
@@ -38,31 +35,28 @@ def _refused(lang: str, status: str):
 
 def page(token: str):
     lang = ui_lang()
-    settings = current_app.config["MICROBILL"]
-    ttl = timedelta(hours=settings.block_link_ttl_hours)
     if request.method == "POST":
-        with store().write() as db:
-            state = block_links.use(db, token, settings.secret_key, ttl, ip=client_ip())
-            if state.status != "ok" or state.line is None:
-                return _refused(lang, state.status)
-            name = line_label(state.line)
-            carrier = state.line.carrier
-        key = "blocklink.done" if state.blocked_now else "blocklink.already_blocked"
-        help_ = instructions(carrier, lang)
-        return _render(lang, "done", message=t(key, lang, line=name), steps=help_["steps"],
-                       mirror_title=help_["title"])
-    with store().read() as db:
-        state = block_links.inspect(db, token, settings.secret_key, ttl)
-        if state.status != "ok" or state.line is None or state.link is None:
-            return _refused(lang, state.status)
-        alert = db.get(Alert, state.link.alert_id) if state.link.alert_id else None
-        line = state.line
-        line_text = f"{line_label(line)} ({line.carrier} {line.number_masked})"
-        if line.status == "blocked":  # nothing left to do; say so instead of offering the button
-            return _render(lang, "done", message=t("blocklink.already_blocked", lang, line=line_label(line)),
-                           steps=[], mirror_title="")
-        return _render(lang, "confirm", line_text=line_text, alert_text=alert_text(alert, lang) if alert else "",
-                       csrf=generate_csrf())
+        return _block(lang, token)
+    state = block_link_preview(store(), settings(), token)
+    if state.status != "ok" or state.line is None:
+        return _refused(lang, state.status)
+    line = state.line
+    if line.status == "blocked":  # nothing left to do; say so instead of offering the button
+        return _render(lang, "done", message=t("blocklink.already_blocked", lang, line=line_label(line)),
+                       steps=[], mirror_title="")
+    line_text = f"{line_label(line)} ({line.carrier} {line.number_masked})"
+    return _render(lang, "confirm", line_text=line_text,
+                   alert_text=alert_text(state.alert, lang) if state.alert else "", csrf=generate_csrf())
+
+
+def _block(lang: str, token: str):
+    state = block_by_link(store(), settings(), token, ip=client_ip())
+    if state.status != "ok" or state.line is None:
+        return _refused(lang, state.status)
+    key = "blocklink.done" if state.blocked_now else "blocklink.already_blocked"
+    help_ = instructions(state.line.carrier, lang)
+    return _render(lang, "done", message=t(key, lang, line=line_label(state.line)), steps=help_["steps"],
+                   mirror_title=help_["title"])
 
 
 def init_block_links(server: Flask) -> None:

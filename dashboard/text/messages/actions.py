@@ -22,6 +22,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "Too many wrong passwords. Please wait a moment and try again."),
     "actions.login_again": ("보안을 위해 비밀번호를 다시 입력해야 합니다.",
                             "For your safety, enter your password again."),
+    # ---- adding a line ----
+    "lines.bad_number": ("휴대폰 번호 형식이 아닙니다 (예: 010-1234-5678)",
+                         "Not a mobile number (e.g. 010-1234-5678)"),
+    "lines.bad_carrier": ("알 수 없는 통신사입니다: {carrier}", "Unknown carrier: {carrier}"),
     # ---- block ----
     "block.button": ("차단", "Block"),
     "block.button_title": ("선택한 회선의 소액결제를 즉시 차단", "Block micropayments on the selected line now"),

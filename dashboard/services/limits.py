@@ -1,0 +1,90 @@
+"""A line's monthly limits: what the limits page shows, and changing one.
+
+    limits_of(store, settings, user_id, line_id) -> LimitsView     # limits in force, caps, usage, step choices
+    set_limit(store, settings, user_id, line_id, bucket, amount, password, *, ip=None) -> LimitOutcome
+
+Lowering applies at once; raising needs the password again (정보통신망법 58조⑤, dashboard.web.reauth). The
+rules (steps, the legal maximum, the minor and arrears caps) are data/limits_policy.py's, enforced in the
+store's transaction (data.line_actions.change_limit).
+
+Order of set_limit's checks: bucket (Invalid 422 "actions.bad_bucket") → password (verified before the
+transaction) → ownership (NotFound 404) → amount (LimitRefused 400: not a step, over a cap) → a raise
+without the right password (Forbidden 403, Throttled 429).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.services.errors import Invalid, NotFound, ServiceError
+from dashboard.services.lines import LINE_NOT_FOUND, as_line_id
+from dashboard.settings import Settings
+from dashboard.web.reauth import Reauth, mark_reauthenticated, refusal, verify_password
+from data import line_actions
+from data.db import Store
+from data.limits_policy import cap_for, effective_limit, step_choices
+from data.line_actions import LimitOutcome
+from data.lines import owned_line
+from data.models import utcnow
+from data.usage import monthly_usage
+from data.vocab import BUCKETS, usage_month
+
+__all__ = ["LimitOutcome", "LimitRefused", "LimitsView", "limits_of", "set_limit"]
+
+
+class LimitRefused(ServiceError):
+    """The amount breaks a limit rule (data.limits_policy.check_amount's key and values). The API answers 400."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class LimitsView:
+    """Per bucket (BUCKETS order): `stored` (None: never set), `limit` (in force), `cap`, `cap_reason`
+    ("arrears" | "minor" | "legal") and `used` this KST month; the line's cap and the amounts it may pick."""
+
+    rows: list[dict]
+    cap: int
+    choices: list[int]
+
+    def current(self, bucket: object) -> int | None:
+        return next((row["limit"] for row in self.rows if row["bucket"] == bucket), None)
+
+
+def limits_of(store: Store, settings: Settings, user_id: int, line_id: object) -> LimitsView:
+    now = utcnow()
+    month = usage_month(now)
+    with store.read() as db:
+        line = owned_line(db, user_id, line_id)
+        if line is None:
+            raise NotFound(LINE_NOT_FOUND)
+        arrears = line_actions.in_arrears(db, line)
+        stored = {b: line_actions.stored_limit(db, line.id, b, now) for b in BUCKETS}
+        usage = monthly_usage(db, line.id, [month])[month]
+    cap = cap_for(settings, is_minor=line.is_minor, in_arrears=arrears)
+    reason = "arrears" if arrears else "minor" if line.is_minor else "legal"
+    rows = [{"bucket": b, "stored": stored[b], "cap": cap, "cap_reason": reason, "used": usage[b],
+             "limit": effective_limit(stored[b], settings, is_minor=line.is_minor, in_arrears=arrears)}
+            for b in BUCKETS]
+    return LimitsView(rows, cap, step_choices(settings, cap))
+
+
+def set_limit(store: Store, settings: Settings, user_id: int, line_id: object, bucket: str, amount: int,
+              password: str | None, *, ip: str | None = None) -> LimitOutcome:
+    """Set a bucket's limit from now on (audited, as are refused raises); returns amount, previous and cap."""
+    if bucket not in BUCKETS:
+        raise Invalid("actions.bad_bucket")
+    verdict = verify_password(user_id, password, store)
+    with store.write() as db:
+        line = line_actions.lock_line(db, as_line_id(line_id), user_id)
+        if line is None:
+            raise NotFound(LINE_NOT_FOUND)
+        outcome = line_actions.change_limit(db, line, bucket, amount, user_id=user_id,
+                                            password_ok=verdict is Reauth.OK, rules=settings, ip=ip)
+        if verdict is Reauth.OK:
+            mark_reauthenticated(db)
+    if outcome.kind == "invalid" and outcome.problem is not None:
+        raise LimitRefused(outcome.problem.key, **outcome.problem.values)
+    if outcome.kind == "reauth":
+        raise refusal(verdict, "limits.raise_needs_password")
+    return outcome
