@@ -5,13 +5,13 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.alerts.rules import KINDS
 from dashboard.text.i18n import t
+from data.vocab import ALERT_KINDS
 from layouts.components import section
 
 
 def kind_options(lang: str) -> list[dict]:
-    return [{"label": t(f"alerts.kind.{kind}", lang), "value": kind} for kind in KINDS]
+    return [{"label": t(f"alerts.kind.{kind}", lang), "value": kind} for kind in ALERT_KINDS]
 
 
 def page(lang: str) -> html.Div:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.text.formatting import won
 from dashboard.text.i18n import t
 
 REFRESH_MS = 10_000  # the bell polls this often; it also refreshes on navigation and on read marks
@@ -74,3 +75,29 @@ def alert_list(items: list[dict], lang: str, button_type: str, empty_key: str) -
     if not items:
         return html.P(t(empty_key, lang), className="text-body-secondary mb-0 alerts-empty")
     return html.Div([alert_item(item, lang, button_type) for item in items], className="list-group alert-list")
+
+
+def badge(count: int, lang: str) -> tuple[str, str, str]:
+    """The bell's (count text, badge class, aria-label) for `count` unread alerts."""
+    badge_class = "badge rounded-pill text-bg-danger bell-badge" + ("" if count else " d-none")
+    label = t("alerts.bell_unread", lang, count=count) if count else t("alerts.bell", lang)
+    return (str(count) if count < 100 else "99+") if count else "", badge_class, label
+
+
+def banners(urgent: int, over: list, lang: str) -> list:
+    """A red banner while possible-fraud alerts are unread, an amber one while lines' spending this month has
+    reached their budget (`over`: items with line_id, line, used, budget)."""
+    out = []
+    if urgent:
+        out.append(dbc.Alert(
+            [html.Span(t("alerts.banner_fraud", lang, count=urgent), className="me-2"),
+             dcc.Link(t("alerts.banner_see", lang), href="/alerts", className="alert-link")],
+            color="danger", id="alerts-banner-fraud", className="d-flex flex-wrap align-items-center"))
+    if over:
+        lines = [html.Div(t("alerts.banner_budget", lang, line=item.line, used=won(item.used), budget=won(item.budget)),
+                          **{"data-line-id": str(item.line_id)}) for item in over]
+        out.append(dbc.Alert(
+            [html.Div(lines, className="me-2"),
+             dcc.Link(t("nav.budget", lang), href="/budget", className="alert-link")],
+            color="warning", id="alerts-banner-budget", className="d-flex flex-wrap align-items-center"))
+    return out

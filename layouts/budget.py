@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.text.i18n import t
-from layouts.components import section
+from layouts.components import section, usage_meter
 
 
 def _field(label: str, control, help_id: str | None = None, help_text: str = "", feedback_id: str = "") -> html.Div:
@@ -18,6 +18,38 @@ def _field(label: str, control, help_id: str | None = None, help_text: str = "",
     )
 
 
+def thresholds_text(percents: list[int]) -> str:
+    return ", ".join(map(str, percents))
+
+
+def usage_card(month: str, used: int, budget: int | None, lang: str) -> html.Div:
+    """This month's spending against the budget (the page's right-hand card)."""
+    texts = {"remaining": t("budget.remaining", lang), "limit": t("budget.budget", lang),
+             "of_limit": t("budget.of_budget", lang), "no_limit": t("budget.none", lang)}
+    return usage_meter(month, used, budget, texts)
+
+
+def no_line(lang: str, color: str = "secondary") -> dbc.Alert:
+    return dbc.Alert(t("budget.no_line", lang), color=color)
+
+
+def no_budget(lang: str) -> html.P:
+    return html.P(t("budget.none", lang), className="text-body-secondary")
+
+
+def removed(done: bool, lang: str) -> dbc.Alert:
+    return dbc.Alert(t("budget.deleted" if done else "budget.none", lang), color="secondary", dismissable=True)
+
+
+def saved(lang: str) -> dbc.Alert:
+    return dbc.Alert(t("budget.saved", lang), color="success", dismissable=True, id="budget-saved")
+
+
+def problems(texts: list[str]) -> dbc.Alert:
+    """Every reason the budget was refused (each is also shown next to its field)."""
+    return dbc.Alert([html.Div(text) for text in texts], color="danger", id="budget-errors")
+
+
 def page(lang: str) -> html.Div:
     form = html.Div(
         [
@@ -25,7 +57,7 @@ def page(lang: str) -> html.Div:
                    dbc.Input(id="budget-amount", type="number", min=0, step=1, inputMode="numeric"),
                    help_id="budget-amount-help", feedback_id="budget-amount-error"),
             _field(t("budget.thresholds", lang),
-                   dbc.Input(id="budget-thresholds", type="text", value="50, 80, 100", inputMode="numeric"),
+                   dbc.Input(id="budget-thresholds", type="text", inputMode="numeric"),
                    help_text=t("budget.thresholds_help", lang), feedback_id="budget-thresholds-error"),
             _field(t("budget.large_charge", lang),
                    dbc.Input(id="budget-large", type="number", min=0, step=1, inputMode="numeric"),

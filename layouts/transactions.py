@@ -6,13 +6,15 @@ formatted in the browser by `dashAgGridFunctions.won` (assets/grid_formatters.js
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.text.formatting import won
 from dashboard.text.i18n import t
-from data.manual import MANUAL_STATUSES
-from data.vocab import BUCKETS, CATEGORIES, TX_STATUSES
+from data.vocab import BUCKETS, CATEGORIES, MANUAL_STATUSES, TX_STATUSES, to_kst
 from layouts.components import section
 
 PAGE_SIZE = 100  # rows per server request (AG Grid's cacheBlockSize)
@@ -228,4 +230,64 @@ def page(lang: str) -> html.Div:
             dcc.Store(id="tx-grid-reset", data=0),  # written by the clientside purge (an output is required)
         ],
         className="transactions-page",
+    )
+
+
+# ---- what the callbacks show -------------------------------------------------------------------
+
+
+def status_label(row: dict[str, Any], lang: str) -> str:
+    if row["status"] == "cancelled" and row.get("cancels_id"):
+        return t("tx.status.refund" if row.get("refund") else "tx.status.cancellation", lang)
+    return t(f"tx.status.{row['status']}", lang)
+
+
+def grid_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A store row as the grid shows it: KST time, translated labels; text stays as stored."""
+    return {
+        "id": row["id"],
+        "occurred_at": to_kst(row["occurred_at"]).strftime("%Y-%m-%d %H:%M"),
+        "merchant": row["merchant"],
+        "pg": row["pg"] or "",
+        "product": row["product"] or "",
+        "category": row["category"],
+        "category_label": t(f"tx.cat.{row['category']}", lang),
+        "bucket_label": t(f"bucket.{row['bucket']}", lang),
+        "amount": row["amount"],
+        "status": row["status"],
+        "status_label": status_label(row, lang),
+    }
+
+
+def month_options(months: list[str], lang: str) -> list[dict]:
+    return [{"label": t("tx.filter.all", lang), "value": ALL}, *({"label": m, "value": m} for m in months)]
+
+
+def count_label(count: int, every_format: bool, max_rows: int, lang: str) -> str:
+    """"N건", and why a download link is missing when a format cannot hold the list."""
+    label = t("tx.count", lang, count=f"{count:,}")
+    return label if every_format else label + " · " + t("tx.export.too_many", lang, max=f"{max_rows:,}")
+
+
+def message(text: str, color: str) -> html.Div:
+    return html.Div(text, className=f"alert alert-{color} py-2 small mb-0")
+
+
+def form_errors(errors: dict[str, str], fields: tuple[str, ...], lang: str, max_amount: int) -> html.Div:
+    """Every problem of the manual form ({field ("" for the whole form): message key})."""
+    labels = {f: t(f"tx.manual.{f}", lang) for f in fields}
+    items = [html.Li(f"{labels[f]}: {t(key, lang, max=won(max_amount))}" if f else t(key, lang))
+             for f, key in errors.items()]
+    return html.Div([html.Div(t("tx.err.form", lang), className="fw-semibold"), html.Ul(items, className="mb-0")],
+                    className="alert alert-danger py-2 small mb-0")
+
+
+def selected_summary(row: dict[str, Any], lang: str) -> html.Dl:
+    """The selected row (as grid_row shows it): when, merchant, amount, status."""
+    return html.Dl(
+        [part for key, value in (("tx.col.when", row["occurred_at"]), ("tx.col.merchant", row["merchant"]),
+                                 ("tx.col.amount", won(row["amount"])), ("tx.col.status", row["status_label"]))
+         for part in (html.Dt(t(key, lang), className="col-4 fw-normal text-body-secondary"),
+                      html.Dd(value, className="col-8 mb-1 text-break"))],
+        className="row mb-0",
     )

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.api.common import caller_id
 from dashboard.context import store
+from dashboard.services import transactions as tx_service
+from dashboard.services.errors import ServiceError
 from dashboard.text.i18n import t
 from dashboard.web.auth import client_ip, ui_lang
-from data.authorize import CancelRefused, cancel_payment
-from data.models import Transaction
-from data.vocab import kst_today
 
 blp = Blueprint("transactions", __name__, description="Transactions and cancellations")
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-CANCEL_ERRORS = {
-    "not_found": (404, "actions.tx_not_found"),
-    "not_payment": (409, "actions.not_payment"),
-    "already_cancelled": (409, "actions.already_cancelled"),
+# The service's refusals (the page's words) as the API has always said them.
+API_MESSAGES = {
+    "tx.err.not_found": "actions.tx_not_found",
+    "tx.err.not_payment": "actions.not_payment",
+    "tx.err.already_cancelled": "actions.already_cancelled",
 }
 
 
@@ -56,14 +54,10 @@ class TransactionOut(Schema):
 @blp.response(200, TransactionOut(many=True))
 def list_transactions(query: dict, line_id: int):
     """Every row of the month, newest first: payments, declined attempts and cancellations."""
-    own_line_or_404(line_id)
-    month = query["month"] or kst_today().strftime("%Y-%m")
-    with store().read() as db:
-        return list(db.scalars(
-            select(Transaction)
-            .where(Transaction.line_id == line_id, Transaction.usage_month == month)
-            .order_by(Transaction.occurred_at.desc(), Transaction.id.desc())
-        ))
+    try:
+        return tx_service.month_rows(store(), caller_id(), line_id, query["month"])
+    except ServiceError as refused:
+        abort(refused.status, message=t(refused.key))
 
 
 @blp.route("/transactions/<int:transaction_id>/cancel", methods=["POST"])
@@ -71,13 +65,7 @@ def list_transactions(query: dict, line_id: int):
 @blp.alt_response(404, description="Not the caller's transaction.")
 @blp.alt_response(409, description="Not an approved payment, or already cancelled.")
 def cancel(transaction_id: int):
-    user_id = caller_id()
     try:
-        with store().write() as db:
-            return cancel_payment(db, user_id, transaction_id, ip=client_ip())
-    except CancelRefused as refused:
-        status, key = CANCEL_ERRORS[refused.code]
-        abort(status, message=t(key, ui_lang()))
-    except IntegrityError:
-        # The cancellation's unique external_id: a concurrent cancel of the same payment won.
-        abort(409, message=t("actions.already_cancelled", ui_lang()))
+        return tx_service.cancel(store(), caller_id(), transaction_id, ip=client_ip())
+    except ServiceError as refused:
+        abort(refused.status, message=t(API_MESSAGES[refused.key], ui_lang()))
