@@ -6,12 +6,14 @@ Every cell from the user's file is passed as a plain string child (Dash renders 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.text.formatting import won
 from dashboard.text.i18n import t
-from data.importing import FIELDS, IGNORE
+from data.vocab import to_kst
 from layouts.components import section
 
 ACCEPT = ".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,6 +90,29 @@ def line_text(lang: str, label: str | None) -> str:
     return t("import.line", lang, line=label) if label else t("import.no_line", lang)
 
 
+def preview_card(lang: str, found: Any, line_label: str | None) -> dbc.Card:
+    """The preview of an upload. `found`: the service's Preview (rows, new, duplicates, file_format,
+    encoding, remembered, sample of parsed rows)."""
+    counts = {"rows": found.rows, "new": found.new, "duplicates": found.duplicates}
+    detected = " · ".join(filter(None, [(found.file_format or "").upper(), (found.encoding or "").upper(),
+                                        line_label]))
+    return preview_view(lang, counts, detected, found.remembered, [display_row(lang, row) for row in found.sample])
+
+
+def display_row(lang: str, row: Any) -> dict[str, str]:
+    """A parsed row (occurred_at, merchant, amount, status, partial, category, bucket, source_row) as text."""
+    status = t("import.partial", lang) if row.partial else t(f"tx.status.{row.status}", lang)
+    return {
+        "row": str(row.source_row),
+        "when": to_kst(row.occurred_at).strftime("%Y-%m-%d %H:%M"),
+        "merchant": row.merchant,
+        "amount": won(row.amount),
+        "status": status,
+        "category": t(f"tx.cat.{row.category}", lang),
+        "bucket": t(f"bucket.{row.bucket}", lang),
+    }
+
+
 def preview_view(lang: str, counts: dict[str, int], detected: str, remembered: bool,
                  rows: Sequence[dict[str, str]]) -> dbc.Card:
     """`rows`: display strings per column (row, when, merchant, amount, status, category, bucket)."""
@@ -128,10 +153,12 @@ def preview_view(lang: str, counts: dict[str, int], detected: str, remembered: b
     )
 
 
-def mapping_view(lang: str, columns: Sequence[str], samples: Sequence[Sequence[str]],
-                 chosen: dict[str, str]) -> dbc.Card:
-    options = [{"label": t("import.mapping_ignore", lang), "value": IGNORE}] + [
-        {"label": t(f"import.field.{f.name}", lang) + (" *" if f.required else ""), "value": f.name} for f in FIELDS
+def mapping_view(lang: str, columns: Sequence[str], samples: Sequence[Sequence[str]], chosen: dict[str, str],
+                 fields: Sequence[tuple[str, bool]], ignore: str) -> dbc.Card:
+    """`fields`: (name, required) in the order shown; `ignore`: the value that leaves a column out."""
+    options = [{"label": t("import.mapping_ignore", lang), "value": ignore}] + [
+        {"label": t(f"import.field.{name}", lang) + (" *" if required else ""), "value": name}
+        for name, required in fields
     ]
     rows = []
     for index, column in enumerate(columns):
@@ -140,7 +167,7 @@ def mapping_view(lang: str, columns: Sequence[str], samples: Sequence[Sequence[s
             html.Th(column, scope="row", className="text-break"),
             html.Td(", ".join(examples), className="small text-body-secondary text-break"),
             html.Td(dcc.Dropdown(id={"type": "import-map", "col": index}, options=options,
-                                 value=chosen.get(column, IGNORE), clearable=False, searchable=False,
+                                 value=chosen.get(column, ignore), clearable=False, searchable=False,
                                  className="import-map-field"), style={"minWidth": "200px"}),
         ]))
     table = dbc.Table(

@@ -2,8 +2,9 @@
 
 - 201 {added, duplicates}: every row stored (duplicates of stored rows skipped), in one transaction
 - ?dry_run=true → 200 with the preview (counts and the first rows); nothing is written
-- 422 {error: "import_rejected", message, errors: [{row, message}]}: nothing written; `row` is the spreadsheet
-  row (0 = the whole file).
+- 422 {error: "import_rejected", message, errors: [{row, code, message}]}: nothing written; `row` is the
+  spreadsheet row (0 = the whole file), `code` the message key, `message` its text (the `lang` cookie's
+  language, Korean without one).
   Unknown headers add needs_mapping, columns and fields: send `mapping` (form field, JSON
   {raw header: field}) and the mapping is remembered for the next file with those headers.
 - 413 file over MICROBILL_IMPORT_MAX_BYTES; 400 no file or a mapping that is not a JSON object
@@ -12,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import jsonify, request
@@ -20,13 +20,18 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.api.common import caller_id
 from dashboard.context import settings, store
-from dashboard.services.imports import ImportRefused, Preview, commit, errors_json, preview, read_file
+from dashboard.services.imports import (
+    MAPPING_FIELDS,
+    ImportRefused,
+    Preview,
+    errors_json,
+    field_list,
+    import_upload,
+)
 from dashboard.text.i18n import t
 from dashboard.web.auth import ui_lang
-from data.import_mappings import clean_mapping
-from data.importing import FIELDS
 
 blp = Blueprint("imports", __name__, description="Importing carrier history files")
 
@@ -38,7 +43,7 @@ class ImportUpload(Schema):
     file = Upload(metadata={"description": "CSV (UTF-8/CP949) or XLSX copy of the carrier's history page"})
     mapping = fields.String(load_default=None, metadata={
         "description": 'JSON {"raw header": "field"} for unknown headers; fields: '
-                       + ", ".join(f.name for f in FIELDS) + ' ("" ignores a column)'})
+                       + ", ".join(name for name, _ in MAPPING_FIELDS) + ' ("" ignores a column)'})
 
 
 class ImportQuery(Schema):
@@ -73,7 +78,8 @@ class PreviewOut(Schema):
 
 ROW_ERRORS = {"type": "array", "description": "Every problem with its spreadsheet row (0 = the whole file)",
               "items": {"type": "object", "required": ["row", "message"],
-                        "properties": {"row": {"type": "integer"}, "message": {"type": "string"}}}}
+                        "properties": {"row": {"type": "integer"}, "message": {"type": "string"},
+                                       "code": {"type": "string", "description": "The message key"}}}}
 
 
 class ImportErrors(Schema):
@@ -101,48 +107,33 @@ class ImportErrors(Schema):
 @blp.alt_response(404, description="Not the caller's line.")
 def import_file(query: dict, files: dict, line_id: int):
     """Import a history file into the line: all rows or none; rows already stored are skipped."""
-    own_line_or_404(line_id)
     upload = files.get("file")
-    if upload is None:
-        abort(400, message="파일이 없습니다. multipart 필드 'file'로 CSV 또는 엑셀 파일을 보내 주세요.")
-    mapping = _mapping(request.form.get("mapping"))
-    config = settings()
-    content = upload.read(config.import_max_bytes + 1)  # never more than one byte past the limit
-    filename = upload.filename or "upload"
+    content = upload.read(settings().import_max_bytes + 1) if upload else None  # at most one byte past the limit
+    filename = (upload.filename if upload else None) or "upload"
     try:
-        reading = read_file(store(), caller_id(), content, filename, mapping, config.import_max_bytes)
-        if query["dry_run"]:
-            # A Response, so the 201 schema does not apply to the preview.
-            return jsonify(PreviewOut().dump(_preview_body(preview(store(), caller_id(), line_id, reading))))
-        summary = commit(store(), config, caller_id(), line_id, reading, filename, channel="api")
+        found = import_upload(store(), settings(), caller_id(), line_id, content, filename,
+                              request.form.get("mapping"), dry_run=query["dry_run"], channel="api")
     except ImportRefused as refused:
         return _refused(refused)
-    return summary.as_dict()
+    if isinstance(found, Preview):  # a Response, so the 201 schema does not apply to the preview
+        return jsonify(PreviewOut().dump(_preview_body(found)))
+    return found.as_dict()
 
 
-def _mapping(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        abort(400, message='mapping은 JSON 객체여야 합니다 (예: {"일자": "occurred_at"}).')
-    return clean_mapping(value)
+# Refusals answered with a plain error body (its message in Korean, like the API's other errors).
+_STATUS = {"line": 404, "no_file": 400, "bad_mapping": 400, "too_large": 413}
 
 
 def _refused(refused: ImportRefused):
-    if refused.kind == "line":
-        abort(404, message="회선을 찾을 수 없습니다.")
-    if refused.kind == "too_large":
-        abort(413, message=refused.errors[0].message)
-    body: dict[str, Any] = {"error": "import_rejected", "message": t("import.failed", ui_lang()),
-                            "errors": errors_json(refused.errors)}
+    if refused.kind in _STATUS:
+        abort(_STATUS[refused.kind], message=refused.errors[0].message)
+    lang = ui_lang()  # the 422 body speaks the `lang` cookie's language (Korean without one)
+    body: dict[str, Any] = {"error": "import_rejected", "message": t("import.failed", lang),
+                            "errors": errors_json(refused.errors, lang)}
     if refused.kind == "mapping" and refused.reading is not None:
         body["needs_mapping"] = True
         body["columns"] = refused.reading.parsed.columns
-        body["fields"] = [{"name": f.name, "label": f.label, "required": f.required} for f in FIELDS]
+        body["fields"] = field_list()
     response = jsonify(body)
     response.status_code = 422
     return response

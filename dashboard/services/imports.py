@@ -1,15 +1,21 @@
-"""The import use case shared by the /import page, the REST API and the CLI.
+"""The import use case shared by the REST API, the CLI and (through import_staging) the /import page.
 
     reading = read_file(store, user_id, content, filename, mapping, max_bytes)   # parse, no writes
-    preview(store, line_id, reading)            # counts new vs duplicates, first rows
+    preview(store, user_id, line_id, reading)   # counts new vs duplicates, first rows
     commit(store, settings, user_id, line_id, reading, filename)   # all rows or none
+    import_upload(store, settings, user_id, line_id, content, filename, mapping_json, dry_run=…)   # the API
 
-Size limit first (nothing is parsed past it), then the parser; a file whose headers we do not know
-uses the user's remembered mapping for that header row if there is one, else asks for a mapping.
+Each entrance checks the line's owner once (commit: in its write transaction) and the size once (the
+parser's first step: nothing is parsed past the limit). A file whose headers we do not know uses the
+user's remembered mapping for that header row if there is one, else asks for a mapping.
+
+Refusals are ImportRefused, whose `errors` are Problems: a row, a message key of
+dashboard/text/messages/importing.py and its values; `error_text(problem, lang)` says it in a language.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,25 +23,80 @@ from typing import Any
 
 from dashboard.alerts.engine import evaluate_import
 from dashboard.settings import Settings
+from dashboard.text.i18n import t
 from data.db import Store
-from data.import_mappings import header_signature, recall, remember
-from data.import_store import ImportSummary, import_rows, new_rows
-from data.importing import ImportedRow, ParseResult, RowError, parse_file
+from data.import_mappings import clean_mapping, header_signature, recall, remember
+from data.import_store import ImportSummary as ImportSummary  # re-exported: callbacks import no data.*
+from data.import_store import import_rows, new_rows
+from data.importing import FIELDS, FIELDS_BY_NAME, ImportedRow, ParseResult, parse_file
+from data.importing import IGNORE as IGNORE  # re-exported: the mapping's "leave this column out"
 from data.lines import owned_line
 from data.models import Line
 
 PREVIEW_ROWS = 20
 STATISTICS_AFTER_ROWS = 1_000  # an import this big refreshes SQLite's planner statistics
+TOO_LARGE = "import.too_large"  # the parser's message key for a file over the limit
+MAPPING_FIELDS: tuple[tuple[str, bool], ...] = tuple((f.name, f.required) for f in FIELDS)  # (name, required)
+REQUIRED_FIELDS: tuple[str, ...] = tuple(name for name, required in MAPPING_FIELDS if required)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refusal reason: `row` (spreadsheet row, 0 = the whole file), a message key and its values."""
+
+    row: int
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return error_text(self, lang)
+
+    @property
+    def message(self) -> str:
+        """In Korean, the language of the CLI and of the API's default."""
+        return self.text("ko")
+
+
+def error_text(error: Any, lang: str) -> str:
+    """A Problem or a parser RowError in `lang`. Values named `field`/`fields` are field names, shown
+    as their labels (import.field.<name>)."""
+    values = dict(error.values)
+    if "field" in values:
+        values["field"] = _label(values["field"], lang)
+    if "fields" in values:
+        values["fields"] = ", ".join(_label(name, lang) for name in values["fields"])
+    return t(error.key, lang, **values)
+
+
+def _label(name: object, lang: str) -> str:
+    return t(f"import.field.{name}", lang) if name in FIELDS_BY_NAME else str(name)
+
+
+@dataclass(frozen=True)
+class MappingAsk:
+    """What the page shows to ask for a mapping: the file's header row, a few rows, the choice so far."""
+
+    columns: list[str]
+    samples: list[list[str]]
+    chosen: dict[str, str]
 
 
 class ImportRefused(Exception):
-    """Nothing was written. `kind`: too_large | line | mapping | rows (the file or its rows)."""
+    """Nothing was written. `kind`: too_large | line | mapping | rows (the file or its rows) | no_file |
+    bad_mapping (the API's input) | expired | bad_upload | mapping_choice (the page's staged upload).
+    `ask`: the page should ask for (another) mapping."""
 
-    def __init__(self, kind: str, errors: list[RowError], reading: Reading | None = None) -> None:
+    def __init__(self, kind: str, errors: list[Any], reading: Reading | None = None,
+                 ask: MappingAsk | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
-        self.errors = errors
+        self.errors = [e if isinstance(e, Problem) else Problem(e.row, e.key, e.values) for e in errors]
         self.reading = reading
+        self.ask = ask
+
+    @classmethod
+    def because(cls, kind: str, key: str, **values: Any) -> ImportRefused:
+        return cls(kind, [Problem(0, key, values)])
 
 
 @dataclass(frozen=True)
@@ -63,31 +124,24 @@ class Preview:
     remembered: bool = False
 
 
-def too_large_message(max_bytes: int) -> str:
-    return f"파일이 너무 큽니다 (최대 {max_bytes / 1_000_000:g}MB). 기간을 나눠 올려 주세요."
-
-
 def read_file(store: Store, user_id: int, content: bytes, filename: str,
               mapping: Mapping[str, str] | None, max_bytes: int, signature: str | None = None) -> Reading:
     """Parse (no writes). Raises ImportRefused: too_large, mapping (ask the user) or rows.
 
-    `signature`: the header signature of this file when the caller already has it (the page keeps
-    it from the first try); with a mapping and no signature the file is read once without it.
+    One parse, whose first step is the size check; a second one only with a remembered mapping
+    (the first stopped at the unknown headers). `signature`: the header signature when the caller
+    already has it (else it comes from the parse).
     """
-    if len(content) > max_bytes:
-        raise ImportRefused("too_large", [RowError(0, too_large_message(max_bytes))])
-    if mapping and signature is None:
-        plain = parse_file(content, filename, max_bytes=max_bytes)  # stops early at unknown headers
-        signature = header_signature(plain.columns) if plain.needs_mapping else None
     if mapping:
         parsed = parse_file(content, filename, mapping=dict(mapping), max_bytes=max_bytes)
+        signature = signature or _signature(parsed)
         if parsed.needs_mapping:
             raise ImportRefused("mapping", parsed.errors, Reading(parsed, signature, dict(mapping)))
         return _checked(Reading(parsed, signature, dict(mapping)))
     parsed = parse_file(content, filename, max_bytes=max_bytes)
     if not parsed.needs_mapping:
         return _checked(Reading(parsed))
-    signature = header_signature(parsed.columns)
+    signature = _signature(parsed)
     with store.read() as db:
         known = recall(db, user_id, signature)
     if known:
@@ -97,25 +151,35 @@ def read_file(store: Store, user_id: int, content: bytes, filename: str,
     raise ImportRefused("mapping", parsed.errors, Reading(parsed, signature))
 
 
+def _signature(parsed: ParseResult) -> str | None:
+    return header_signature(parsed.unmapped_headers) if parsed.unmapped_headers else None
+
+
 def _checked(reading: Reading) -> Reading:
-    if reading.parsed.errors:
-        raise ImportRefused("rows", reading.parsed.errors, reading)
+    errors = reading.parsed.errors
+    if errors:
+        kind = "too_large" if errors[0].key == TOO_LARGE else "rows"
+        raise ImportRefused(kind, errors, reading)
     return reading
 
 
-def owned_line_or_refuse(store: Store, user_id: int, line_id: object) -> Line:
-    with store.read() as db:
-        line = owned_line(db, user_id, line_id)
-    if line is None:
-        raise ImportRefused("line", [RowError(0, "회선을 찾을 수 없습니다.")])
-    return line
+def line_not_found() -> ImportRefused:
+    return ImportRefused.because("line", "import.err.line_not_found")
 
 
 def preview(store: Store, user_id: int, line_id: object, reading: Reading) -> Preview:
-    line = owned_line_or_refuse(store, user_id, line_id)
-    rows = reading.rows
+    """Counts against the stored rows (ownership checked in the same read)."""
     with store.read() as db:
-        fresh = len(new_rows(db, line.id, rows))
+        line = owned_line(db, user_id, line_id)
+        if line is None:
+            raise line_not_found()
+        return count_preview(db, line.id, reading)
+
+
+def count_preview(db: Any, line_id: int, reading: Reading) -> Preview:
+    """The preview of a reading for a line whose owner was checked (one query)."""
+    rows = reading.rows
+    fresh = len(new_rows(db, line_id, rows))
     parsed = reading.parsed
     return Preview(len(rows), fresh, len(rows) - fresh, rows[:PREVIEW_ROWS], parsed.file_format, parsed.encoding,
                    reading.remembered)
@@ -124,19 +188,67 @@ def preview(store: Store, user_id: int, line_id: object, reading: Reading) -> Pr
 def commit(store: Store, settings: Settings, user_id: int, line_id: object, reading: Reading, filename: str, *,
            progress: Callable[[int, int], None] | None = None, now: datetime | None = None,
            channel: str = "web") -> ImportSummary:
-    """Store every row or none (one write transaction); remembers a mapping the user chose."""
-    now = now or datetime.now(UTC)
+    """Store every row or none (one write transaction, which checks the owner); remembers a mapping
+    the user chose."""
     with store.write() as db:
         line = owned_line(db, user_id, line_id)
         if line is None:
-            raise ImportRefused("line", [RowError(0, "회선을 찾을 수 없습니다.")])
-        summary = import_rows(db, line, reading.rows, user_id=user_id, filename=filename, now=now,
-                              progress=progress, after_insert=alerts_hook(settings), channel=channel)
-        if reading.signature and reading.mapping and not reading.remembered:
-            remember(db, user_id, reading.signature, reading.mapping)
+            raise line_not_found()
+        summary = _store_rows(db, settings, line, reading, filename, progress, now, channel)
+    return _after(store, summary)
+
+
+def _store_rows(db: Any, settings: Settings, line: Line, reading: Reading, filename: str,
+                progress: Callable[[int, int], None] | None, now: datetime | None, channel: str) -> ImportSummary:
+    summary = import_rows(db, line, reading.rows, user_id=line.user_id, filename=filename, now=now or datetime.now(UTC),
+                          progress=progress, after_insert=alerts_hook(settings), channel=channel)
+    if reading.signature and reading.mapping and not reading.remembered:
+        remember(db, line.user_id, reading.signature, reading.mapping)
+    return summary
+
+
+def _after(store: Store, summary: ImportSummary) -> ImportSummary:
     if summary.added >= STATISTICS_AFTER_ROWS:
         store.refresh_statistics()  # a big import can change which index a query should take
     return summary
+
+
+def import_upload(store: Store, settings: Settings, user_id: int, line_id: object, content: bytes | None,
+                  filename: str, mapping_json: str | None, *, dry_run: bool = False,
+                  channel: str = "api") -> Preview | ImportSummary:
+    """The API's import: the line's owner, the file, the mapping (JSON {raw header: field}), the size
+    and the rows are each checked once, in that order. Raises ImportRefused (line, no_file,
+    bad_mapping, too_large, mapping, rows); a dry run writes nothing."""
+    with store.read() as db:
+        line = owned_line(db, user_id, line_id)
+    if line is None:
+        raise line_not_found()
+    if content is None:
+        raise ImportRefused.because("no_file", "import.err.no_file")
+    reading = read_file(store, user_id, content, filename, _api_mapping(mapping_json), settings.import_max_bytes)
+    if dry_run:
+        with store.read() as db:
+            return count_preview(db, line.id, reading)
+    with store.write() as db:  # the owner was checked above; the row is read again in this transaction
+        summary = _store_rows(db, settings, db.get(Line, line.id), reading, filename, None, None, channel)
+    return _after(store, summary)
+
+
+def _api_mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ImportRefused.because("bad_mapping", "import.err.mapping_json", example='{"일자": "occurred_at"}')
+    return clean_mapping(value)
+
+
+def field_list() -> list[dict[str, Any]]:
+    """The fields a mapping may name, for the API's 422 body (Korean labels)."""
+    return [{"name": f.name, "label": f.label, "required": f.required} for f in FIELDS]
 
 
 def alerts_hook(settings: Settings) -> Callable[..., Any]:
@@ -149,56 +261,5 @@ def alerts_hook(settings: Settings) -> Callable[..., Any]:
     return hook
 
 
-def errors_json(errors: list[RowError]) -> list[dict[str, Any]]:
-    return [{"row": error.row, "message": error.message} for error in errors]
-
-
-def run_cli(settings: Settings, path: str, line_id: int, mapping_json: str | None, as_json: bool) -> tuple[int, str]:
-    """`microbill import`: (exit code, text to print). The operator's command: the line's owner is
-    the user whose remembered mappings apply."""
-    import json
-    from pathlib import Path
-
-    from data.models import Line as LineModel
-
-    store = Store(settings.database_url)
-    try:
-        with store.read() as db:
-            line = db.get(LineModel, line_id)
-        if line is None:
-            return _cli_failure([RowError(0, f"회선 {line_id}을(를) 찾을 수 없습니다.")], as_json)
-        try:
-            mapping = json.loads(mapping_json) if mapping_json else None
-        except ValueError:
-            mapping = None
-        if mapping_json and not isinstance(mapping, dict):
-            return _cli_failure([RowError(0, "--mapping은 JSON 객체여야 합니다.")], as_json)
-        file = Path(path)
-        content = file.read_bytes()
-        try:
-            reading = read_file(store, line.user_id, content, file.name, mapping, settings.import_max_bytes)
-            summary = commit(store, settings, line.user_id, line.id, reading, file.name, channel="cli")
-        except ImportRefused as refused:
-            return _cli_failure(refused.errors, as_json, refused)
-    finally:
-        store.dispose()
-    if as_json:
-        return 0, json.dumps(summary.as_dict())
-    return 0, (f"가져오기 완료: 추가 {summary.added:,}건, 중복 {summary.duplicates:,}건 "
-               f"(imported: {summary.added:,} added, {summary.duplicates:,} duplicates)")
-
-
-def _cli_failure(errors: list[RowError], as_json: bool, refused: ImportRefused | None = None) -> tuple[int, str]:
-    import json
-
-    if as_json:
-        body: dict[str, Any] = {"errors": errors_json(errors)}
-        if refused is not None and refused.kind == "mapping" and refused.reading is not None:
-            body["columns"] = refused.reading.parsed.columns
-        return 1, json.dumps(body, ensure_ascii=False)
-    lines = ["가져오지 못했습니다. 아무것도 저장하지 않았습니다 (nothing imported):"]
-    lines += [f"  {f'{e.row}행' if e.row else '파일'}: {e.message}" for e in errors]
-    if refused is not None and refused.kind == "mapping" and refused.reading is not None:
-        lines.append("  열 (columns): " + ", ".join(refused.reading.parsed.columns))
-        lines.append('  --mapping \'{"열 이름": "occurred_at", ...}\' 로 지정해 주세요 (see --help).')
-    return 1, "\n".join(lines)
+def errors_json(errors: list[Problem], lang: str = "ko") -> list[dict[str, Any]]:
+    return [{"row": error.row, "code": error.key, "message": error.text(lang)} for error in errors]

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from data.importing.model import FIELDS_BY_NAME, IGNORE, REQUIRED_FIELDS
+from data.importing.model import FIELDS_BY_NAME, IGNORE, REQUIRED_FIELDS, Message
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "occurred_at": (
@@ -153,23 +153,22 @@ def auto_map(headers: Sequence[str]) -> dict[int, str]:
     return {column: name for name, (_rank, column) in best.items()}
 
 
-def apply_mapping(headers: Sequence[str], mapping: Mapping[str, str] | None) -> tuple[dict[int, str], list[str]]:
+def apply_mapping(headers: Sequence[str], mapping: Mapping[str, str] | None) -> tuple[dict[int, str], list[Message]]:
     """Auto mapping overridden by the user's {raw header: field} -> (column->field, problems)."""
     columns = auto_map(headers)
     if not mapping:
         return columns, []
-    problems: list[str] = []
+    problems: list[Message] = []
     index_of = {header: i for i, header in enumerate(headers)}
     index_of.update({header.strip(): i for i, header in enumerate(headers)})
     chosen: dict[str, str] = {}
     for raw, name in mapping.items():
         name = (name or IGNORE).strip()
         if name != IGNORE and name not in FIELDS_BY_NAME:
-            problems.append(f"알 수 없는 항목입니다: {name!r}")
+            problems.append(Message("import.err.unknown_field", {"name": name}))
             continue
         if name != IGNORE and name in chosen.values():
-            label = FIELDS_BY_NAME[name].label
-            problems.append(f"'{label}' 항목에 열이 두 개 지정되었습니다")
+            problems.append(Message("import.err.field_twice", {"field": name}))
             continue
         chosen[raw] = name
     for raw, name in chosen.items():

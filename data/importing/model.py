@@ -51,17 +51,33 @@ _ROW_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ImportedRow))
 
 
 @dataclass(frozen=True)
+class Message:
+    """A text for the user, not yet in a language: a message key (dashboard/text/messages/importing.py)
+    and the values it is formatted with. A value named `field` holds a field name, `fields` a list of
+    them: the interface shows their labels in its language."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RowError:
-    """A problem in the file. `row` is the spreadsheet row the user sees; 0 means the whole file."""
+    """A problem in the file. `row` is the spreadsheet row the user sees; 0 means the whole file.
+    `key` and `values` are the problem's Message (translated by the interface)."""
 
     row: int
-    message: str
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, row: int, message: Message) -> RowError:
+        return cls(row, message.key, message.values)
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: str  # Korean label for the column-mapping UI
+    label: str  # Korean label (the API's field list; the interface uses the message import.field.<name>)
     required: bool = False
     max_length: int | None = None  # text columns: the store's column width
 
@@ -104,6 +120,9 @@ class ParseResult:
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
     header_row: int | None = None  # 1-based
+    # The header row a parse without a mapping finds, when it needs one (else []): the layout a
+    # mapping is remembered under (data.import_mappings.header_signature).
+    unmapped_headers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

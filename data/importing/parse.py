@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from data.importing.keywords import CATEGORY_LABELS, infer_category, squash
+from data.importing.model import Message
 from data.vocab import CARRIER_ALIASES, CARRIERS, CATEGORIES, KST
 
-Errors = np.ndarray  # object array: None or a Korean message per row
+Errors = np.ndarray  # object array: None or a Message per row
 
 # Cells the exporter escapes with a leading "'" (CSV/formula injection). Kept here so the importer
 # strips exactly what the exporter adds: one "'" directly before one of these characters.
@@ -102,7 +103,7 @@ def by_distinct(series: pd.Series, func: Callable[[Any], Any]) -> np.ndarray:
 
 
 def split_results(
-    series: pd.Series, parser: Callable[[Any], tuple[Any, str | None]], parts: int = 0
+    series: pd.Series, parser: Callable[[Any], tuple[Any, Message | None]], parts: int = 0
 ) -> tuple[Any, Errors]:
     """Run a (value, error) parser once per distinct cell; return row-aligned values and errors.
 
@@ -142,15 +143,20 @@ _AMOUNT = re.compile(
 _PARENS = re.compile(r"^\((.*)\)$")
 
 
-def parse_amount(value: object) -> tuple[int | None, str | None]:
+def _problem(key: str, cell: str) -> Message:
+    """A cell's problem: the message shows the cell as written (quoted)."""
+    return Message(key, {"cell": cell})
+
+
+def parse_amount(value: object) -> tuple[int | None, Message | None]:
     """Signed won. `12,300원`, `₩12,300`, `-12,300`, `(12,300)`, XLSX 12300.0 are all fine."""
     if isinstance(value, bool):
-        return None, f"금액을 읽을 수 없습니다: {cell_text(value)!r}"
+        return None, _problem("import.err.amount", cell_text(value))
     if isinstance(value, int):
         return _amount_checked(value, cell_text(value))
     if isinstance(value, float):
         if value != value or not value.is_integer():
-            return None, f"금액은 원 단위 정수여야 합니다: {cell_text(value)!r}"
+            return None, _problem("import.err.amount_fraction", cell_text(value))
         return _amount_checked(int(value), cell_text(value))
     text = unicodedata.normalize("NFKC", clean_cell(value)).replace("\u00a0", " ")
     negative = False
@@ -159,20 +165,20 @@ def parse_amount(value: object) -> tuple[int | None, str | None]:
         negative, text = True, parens.group(1).strip()
     match = _AMOUNT.match(text)
     if not match:
-        return None, f"금액을 읽을 수 없습니다: {clean_cell(value)!r}"
+        return None, _problem("import.err.amount", clean_cell(value))
     if match["frac"] and match["frac"].strip("0"):
-        return None, f"금액은 원 단위 정수여야 합니다: {clean_cell(value)!r}"
+        return None, _problem("import.err.amount_fraction", clean_cell(value))
     number = int(match["int"].replace(",", ""))
     if negative or match["sign"] in ("-", "−", "–") or match["sign2"]:
         number = -number
     return _amount_checked(number, clean_cell(value))
 
 
-def _amount_checked(number: int, shown: str) -> tuple[int | None, str | None]:
+def _amount_checked(number: int, shown: str) -> tuple[int | None, Message | None]:
     if number == 0:
-        return None, f"금액이 0원입니다: {shown!r}"
+        return None, _problem("import.err.amount_zero", shown)
     if abs(number) > MAX_AMOUNT:
-        return None, f"금액이 너무 큽니다: {shown!r}"
+        return None, _problem("import.err.amount_too_large", shown)
     return number, None
 
 
@@ -207,14 +213,14 @@ for _words, _result in (
         _STATUS_WORDS[_word] = _result
 
 
-def parse_status(value: object) -> tuple[tuple[str, bool] | None, str | None]:
+def parse_status(value: object) -> tuple[tuple[str, bool] | None, Message | None]:
     """(status, partial). An empty cell is an approved payment."""
     key = squash(clean_cell(value))
     if not key:
         return ("approved", False), None
     hit = _STATUS_WORDS.get(key)
     if hit is None:
-        return None, f"상태를 알 수 없습니다: {clean_cell(value)!r} (승인/취소/부분취소 중 하나)"
+        return None, _problem("import.err.status", clean_cell(value))
     return hit, None
 
 
@@ -246,13 +252,13 @@ _CARRIER_WORDS.update(
 )
 
 
-def parse_carrier(value: object) -> tuple[str | None, str | None]:
+def parse_carrier(value: object) -> tuple[str | None, Message | None]:
     key = squash(clean_cell(value))
     if not key:
         return None, None
     code = _CARRIER_WORDS.get(key)
     if code is None:
-        return None, f"통신사를 알 수 없습니다: {clean_cell(value)!r} (KT/SKT/LG U+/알뜰폰)"
+        return None, _problem("import.err.carrier", clean_cell(value))
     return code, None
 
 
@@ -271,7 +277,7 @@ _PAY_TYPE_WORDS: dict[str, str | None] = {
 }
 
 
-def parse_kind(value: object) -> tuple[tuple[str | None, str | None] | None, str | None]:
+def parse_kind(value: object) -> tuple[tuple[str | None, str | None] | None, Message | None]:
     """A 구분 cell: either a bucket (소액결제/콘텐츠이용료) or a pay type (일반/자동)."""
     key = squash(clean_cell(value))
     if not key:
@@ -280,10 +286,7 @@ def parse_kind(value: object) -> tuple[tuple[str | None, str | None] | None, str
         return (_BUCKET_WORDS[key], None), None
     if key in _PAY_TYPE_WORDS:
         return (None, _PAY_TYPE_WORDS[key]), None
-    return (
-        None,
-        f"구분을 알 수 없습니다: {clean_cell(value)!r} (소액결제/콘텐츠이용료 또는 일반/자동)",
-    )
+    return None, _problem("import.err.kind", clean_cell(value))
 
 
 def parse_kinds(series: pd.Series) -> tuple[tuple[np.ndarray, np.ndarray], Errors]:
@@ -328,7 +331,13 @@ _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?P
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
-def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
+class _Unreadable(ValueError):
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.key)
+        self.message = message
+
+
+def parse_datetime(value: object) -> tuple[datetime | None, Message | None]:
     """One cell (KST wall time unless it carries an offset) -> UTC-aware datetime."""
     if isinstance(value, datetime):
         moment = value
@@ -340,26 +349,28 @@ def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
         text = clean_cell(value)
         try:
             moment = _from_text(text)
-        except ValueError as exc:
-            return None, str(exc)
+        except _Unreadable as exc:
+            return None, exc.message
+        except ValueError:  # an offset of a day or more ("+99:00")
+            return None, _problem("import.err.date_format", text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=KST)
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        return None, f"날짜가 범위를 벗어났습니다: {cell_text(value)!r}"
+        return None, _problem("import.err.date_range", cell_text(value))
     return moment.astimezone(UTC), None
 
 
-def _from_number(value: float) -> tuple[datetime | None, str | None]:
+def _from_number(value: float) -> tuple[datetime | None, Message | None]:
     """XLSX number cells: 20250511 / 20250511142305 typed as numbers, or an Excel date serial."""
     if float(value).is_integer() and len(str(int(value))) in (8, 12, 14):
         return parse_datetime(str(int(value)))
     if 0 < value < 2_958_466:
         return parse_datetime(_EXCEL_EPOCH + timedelta(days=float(value)))
-    return None, f"날짜 형식을 알 수 없습니다: {cell_text(value)!r}"
+    return None, _problem("import.err.date_format", cell_text(value))
 
 
 def _from_text(text: str) -> datetime:
-    unknown = ValueError(f"날짜 형식을 알 수 없습니다: {text!r}")
+    unknown = _Unreadable(_problem("import.err.date_format", text))
     match = _DATE_TIME.match(text) or _COMPACT.match(text)
     if match is None:
         raise unknown
@@ -391,7 +402,7 @@ def _from_text(text: str) -> datetime:
             int(fraction),
         )
     except ValueError:
-        raise ValueError(f"존재하지 않는 날짜·시각입니다: {text!r}") from None
+        raise _Unreadable(_problem("import.err.date_invalid", text)) from None
     return _with_offset(moment, (parts.get("tz") or "").lower())
 
 

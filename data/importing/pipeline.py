@@ -15,7 +15,7 @@ import pandas as pd
 
 from data.importing.columns import apply_mapping, display_headers, header_score, missing_required
 from data.importing.keywords import infer_bucket, infer_category, squash
-from data.importing.model import FIELDS_BY_NAME, REQUIRED_FIELDS, ImportedRow, ParseResult, RowError
+from data.importing.model import FIELDS_BY_NAME, REQUIRED_FIELDS, ImportedRow, Message, ParseResult, RowError
 from data.importing.normalize import merchant_key
 from data.importing.parse import (
     Distinct,
@@ -35,6 +35,7 @@ from data.importing.parse import (
 from data.importing.read import HEAD_ROWS, FileError, Table, read_table
 
 SAMPLE_ROWS = 5
+TOO_LARGE = "import.too_large"  # the message key of a file over the size limit
 _SUMMARY_WORDS = ("합계", "총합계", "총계", "소계", "총액", "total", "sum")
 _TEXT_FIELDS = ("merchant", "pg", "product", "service", "external_id")
 
@@ -47,14 +48,13 @@ def parse_file(
 ) -> ParseResult:
     """Read a carrier-history copy (CSV or XLSX). All rows or none: see ParseResult."""
     if len(content) > max_bytes:
-        limit = f"{max_bytes / 1_000_000:g}MB"
-        return _fail(f"파일이 너무 큽니다 (최대 {limit}). 기간을 나눠 올려 주세요.")
+        return _fail(Message(TOO_LARGE, {"limit": size_text(max_bytes)}))
     if not content.strip():
-        return _fail("빈 파일입니다. 결제 내역이 담긴 CSV 또는 엑셀 파일을 올려 주세요.")
+        return _fail(Message("import.err.empty"))
     try:
         table = read_table(content, filename, header_score)
     except FileError as exc:
-        return _fail(str(exc))
+        return _fail(exc.message)
     return _parse_table(table, mapping)
 
 
@@ -78,8 +78,13 @@ def fingerprint(
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _fail(message: str, **extra: Any) -> ParseResult:
-    return ParseResult(errors=[RowError(0, message)], **extra)
+def size_text(max_bytes: int) -> str:
+    """The size limit as the messages show it ("20MB")."""
+    return f"{max_bytes / 1_000_000:g}MB"
+
+
+def _fail(message: Message, **extra: Any) -> ParseResult:
+    return ParseResult(errors=[RowError.at(0, message)], **extra)
 
 
 # ---------------------------------------------------------------- table -> header + body
@@ -95,28 +100,33 @@ def _parse_table(table: Table, mapping: Mapping[str, str] | None) -> ParseResult
     head = [list(row) for row in cells.head(HEAD_ROWS).itertuples(index=False, name=None)]
     header_index = _find_header(head, mapping)
     if header_index is None:
-        return _fail("파일에 내용이 없습니다.", **meta)
+        return _fail(Message("import.err.no_content"), **meta)
     headers = display_headers(head[header_index])
     columns, problems = apply_mapping(headers, mapping)
     raw_body = cells.iloc[header_index + 1 :]
     meta["header_row"] = header_index + 1
     meta["mapping"] = {headers[c]: name for c, name in sorted(columns.items())}
     missing = missing_required(columns)
+    meta["unmapped_headers"] = _unmapped_headers(head, mapping) if mapping else (headers if missing else [])
     if problems or missing:
-        labels = ", ".join(FIELDS_BY_NAME[name].label for name in missing)
         if missing:
-            problems = [
-                *problems,
-                f"필수 열을 찾지 못했습니다: {labels}. 어느 열인지 지정해 주세요.",
-            ]
+            problems = [*problems, Message("import.err.missing_columns", {"fields": missing})]
         return ParseResult(
-            errors=[RowError(0, message) for message in problems],
+            errors=[RowError.at(0, message) for message in problems],
             needs_mapping=True,
             columns=headers,
             sample_rows=_samples(raw_body),
             **meta,
         )
     return _parse_body(_data_rows(raw_body, columns), columns, headers, meta)
+
+
+def _unmapped_headers(head: list[list[object]], mapping: Mapping[str, str]) -> list[str]:
+    """The header row as a parse without `mapping` finds it, when that parse would ask for a mapping
+    (a remembered mapping is filed under this row); [] when the headers are known without one."""
+    index = _find_header(head, None)
+    plain = display_headers(head[index]) if index is not None else []
+    return plain if missing_required(apply_mapping(plain, None)[0]) else []
 
 
 def _find_header(head: list[list[object]], mapping: Mapping[str, str] | None) -> int | None:
@@ -171,7 +181,7 @@ class _Collector:
 
     def __init__(self, row_numbers: np.ndarray) -> None:
         self.row_numbers = row_numbers
-        self.items: list[tuple[int, int, str]] = []
+        self.items: list[tuple[int, int, Message]] = []
         self.column = 0
 
     def add(self, errors: np.ndarray, skip: np.ndarray | None = None) -> None:
@@ -182,13 +192,14 @@ class _Collector:
         for position in np.flatnonzero(mask):
             self.items.append((int(self.row_numbers[position]), self.column, errors[position]))
 
-    def add_where(self, mask: np.ndarray, message: str) -> None:
+    def add_where(self, mask: np.ndarray, message: Message) -> None:
         errors = np.full(len(mask), None, dtype=object)
         errors[mask] = message
         self.add(errors)
 
     def sorted(self) -> list[RowError]:
-        return [RowError(row, message) for row, _column, message in sorted(self.items)]
+        ordered = sorted(self.items, key=lambda item: item[:2])  # one error per column and row at most
+        return [RowError.at(row, message) for row, _column, message in ordered]
 
 
 @dataclass
@@ -217,7 +228,7 @@ def _parse_body(
     if not keep.all():
         body, dates = body[keep], (dates[0][keep], dates[1][keep], dates[2][keep])
     if body.empty:
-        return _fail("머리글 아래에 결제 내역 행이 없습니다.", columns=list(headers), **meta)
+        return _fail(Message("import.err.no_rows"), columns=list(headers), **meta)
     errors = _Collector(body.index.to_numpy())
     parsed = _parse_cells(body, dates, {name: headers[c] for c, name in columns.items()}, errors)
     problems = errors.sorted()
@@ -238,13 +249,13 @@ def _parse_cells(
     stamps, date_errors, undated = dates
     empty = {"occurred_at": undated, "merchant": blank_mask(body["merchant"]), "amount": blank_mask(body["amount"])}
     for name in REQUIRED_FIELDS:
-        errors.add_where(empty[name], f"필수 값이 비어 있습니다: {header_of[name]}")
+        errors.add_where(empty[name], Message("import.err.required_empty", {"column": header_of[name]}))
     text = {name: text_column(body[name]) for name in _TEXT_FIELDS if name in body}
     for name, column in text.items():  # the store's column widths
         limit = FIELDS_BY_NAME[name].max_length
         if limit is not None:
             too_long = column.map(lambda v, n=limit: len(v) > n).rows().astype(bool)
-            errors.add_where(too_long, f"값이 너무 깁니다 (최대 {limit}자): {header_of[name]}")
+            errors.add_where(too_long, Message("import.err.too_long", {"max": limit, "column": header_of[name]}))
     errors.add(date_errors)
     amounts, amount_errors = parse_amounts(body["amount"])
     errors.add(amount_errors, skip=empty["amount"])

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from data.importing.model import Message
+
 # How many leading records may hold titles/notes before the header row.
 HEAD_ROWS = 30
 _HEAD_CHARS = 256 * 1024
@@ -25,16 +27,20 @@ DELIMITERS = (",", "\t", ";")
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .hwp, .doc)
-_BINARY_MAGIC = {
-    b"%PDF": "PDF",
-    b"\x89PNG": "PNG 이미지",
-    b"\xff\xd8\xff": "JPEG 이미지",
-    b"GIF8": "GIF 이미지",
+_BINARY_MAGIC = {  # magic -> (message key, its `kind` value)
+    b"%PDF": ("import.err.pdf", None),
+    b"\x89PNG": ("import.err.image", "PNG"),
+    b"\xff\xd8\xff": ("import.err.image", "JPEG"),
+    b"GIF8": ("import.err.image", "GIF"),
 }
 
 
 class FileError(Exception):
-    """The file as a whole cannot be read. The message is Korean and meant for the user."""
+    """The file as a whole cannot be read. `message`: what to tell the user (a key and its values)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.message = Message(key, values)
 
 
 @dataclass(frozen=True)
@@ -65,18 +71,14 @@ def detect_format(content: bytes, filename: str) -> str:
     if content.startswith(_ZIP):
         if _is_xlsx(content):
             return "xlsx"
-        raise FileError("XLSX가 아닌 압축 파일입니다. 엑셀(.xlsx) 또는 CSV 파일을 올려 주세요.")
+        raise FileError("import.err.zip")
     if content.startswith(_OLE):
-        kind = "예전 엑셀 형식(.xls)" if filename.lower().endswith(".xls") else "이 형식의 파일"
-        raise FileError(
-            f"{kind}은 읽을 수 없습니다. 엑셀에서 '다른 이름으로 저장' → "
-            "'Excel 통합 문서(.xlsx)' 또는 'CSV'로 저장해 올려 주세요."
-        )
-    for magic, kind in _BINARY_MAGIC.items():
+        raise FileError("import.err.xls" if filename.lower().endswith(".xls") else "import.err.ole")
+    for magic, (key, kind) in _BINARY_MAGIC.items():
         if content.startswith(magic):
-            raise FileError(f"{kind} 파일은 읽을 수 없습니다. 엑셀(.xlsx) 또는 CSV 파일을 올려 주세요.")
+            raise FileError(key, **({"kind": kind} if kind else {}))
     if b"\x00" in content[:8192] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileError("CSV 또는 엑셀(.xlsx) 파일이 아닙니다.")
+        raise FileError("import.err.not_csv")
     return "csv"  # whatever the name says: a CSV saved as "내역.xlsx" is still a CSV
 
 
@@ -96,7 +98,7 @@ def decode(content: bytes) -> tuple[str, str]:
         return text, encoding
     best = from_bytes(content).best()
     if best is None or "\x00" in str(best):
-        raise FileError("CSV 파일의 글자 인코딩을 알 수 없습니다. UTF-8 또는 CP949(EUC-KR)로 저장해 주세요.")
+        raise FileError("import.err.encoding")
     return str(best), best.encoding
 
 
@@ -156,7 +158,7 @@ def _read_csv_ragged(text: str, delimiter: str) -> pd.DataFrame:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise FileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+        raise FileError("import.err.csv", detail=str(exc)) from exc
     return pd.DataFrame(rows, dtype=object).fillna("")
 
 
@@ -175,11 +177,11 @@ def _read_xlsx(content: bytes, size: int) -> pd.DataFrame:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         inflated = sum(info.file_size for info in archive.infolist())
     if inflated > MAX_XLSX_INFLATION * max(size, 1_000_000):
-        raise FileError("엑셀 파일의 압축을 풀면 너무 큽니다. 필요한 내역만 남겨 다시 저장해 주세요.")
+        raise FileError("import.err.xlsx_inflated")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileError("엑셀 파일을 열 수 없습니다. 파일이 손상되지 않았는지 확인해 주세요.") from exc
+        raise FileError("import.err.xlsx_damaged") from exc
     try:
         sheets = [workbook.active, *workbook.worksheets]
         for sheet in sheets:
@@ -205,11 +207,11 @@ def _sheet_rows(sheet: object) -> list[tuple[object, ...]]:
 
 def _check_rows(count: int) -> None:
     if count > MAX_ROWS:
-        raise FileError(f"행이 너무 많습니다 (최대 {MAX_ROWS:,}행). 기간을 나눠 올려 주세요.")
+        raise FileError("import.err.too_many_rows", max=MAX_ROWS)
 
 
 def _strict(content: bytes, encoding: str) -> str:
     try:
         return content.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise FileError("CSV 파일의 글자 인코딩을 알 수 없습니다. UTF-8 또는 CP949(EUC-KR)로 저장해 주세요.") from exc
+        raise FileError("import.err.encoding") from exc

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from dashboard.services.imports import error_text
 from data.importing import FIELDS, REQUIRED_FIELDS, ImportedRow, fingerprint, merchant_key, parse_file
 from data.importing.parse import escape_formula, parse_datetime, parse_datetimes, unescape
 from data.vocab import KST
@@ -129,7 +130,7 @@ def test_xlsx_float_amount_with_fraction_is_an_error() -> None:
     result = parse_file(content, "a.xlsx")
     assert result.rows == []
     assert result.errors[0].row == 2
-    assert "원 단위" in result.errors[0].message
+    assert "원 단위" in error_text(result.errors[0], "ko")
 
 
 def test_format_is_detected_by_magic_bytes_not_the_name() -> None:
@@ -153,7 +154,7 @@ def test_unreadable_files_get_one_file_level_error(content: bytes, name: str, fr
     assert result.rows == []
     assert len(result.errors) == 1
     assert result.errors[0].row == 0
-    assert fragment in result.errors[0].message
+    assert fragment in error_text(result.errors[0], "ko")
 
 
 def test_other_encodings_fall_back_to_charset_detection() -> None:
@@ -171,14 +172,14 @@ def test_zip_that_is_not_xlsx_is_refused() -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
     result = parse_file(buffer.getvalue(), "a.xlsx")
-    assert result.rows == [] and "압축 파일" in result.errors[0].message
+    assert result.rows == [] and "압축 파일" in error_text(result.errors[0], "ko")
 
 
 def test_header_without_data_rows_is_an_error() -> None:
     result = parse_file(csv_bytes([HEADER, ",,,,,,"]), "a.csv")
     assert result.rows == []
     assert [e.row for e in result.errors] == [0]
-    assert "행이 없습니다" in result.errors[0].message
+    assert "행이 없습니다" in error_text(result.errors[0], "ko")
 
 
 def test_too_large_file_is_refused_before_parsing() -> None:
@@ -186,7 +187,7 @@ def test_too_large_file_is_refused_before_parsing() -> None:
     result = parse_file(content, "big.csv", max_bytes=1_000)
     assert result.rows == []
     assert len(result.errors) == 1
-    assert "너무 큽니다" in result.errors[0].message
+    assert "너무 큽니다" in error_text(result.errors[0], "ko")
     assert result.file_format is None
 
 
@@ -266,10 +267,10 @@ def test_bad_mapping_is_reported() -> None:
     lines = ["A,B,C", "2025-05-11 14:23,넥슨,1000"]
     result = parse_file(csv_bytes(lines), "a.csv", mapping={"A": "when", "B": "merchant"})
     assert result.needs_mapping and result.rows == []
-    messages = " ".join(e.message for e in result.errors)
+    messages = " ".join(error_text(e, "ko") for e in result.errors)
     assert "알 수 없는 항목" in messages and "필수 열" in messages
     twice = parse_file(csv_bytes(lines), "a.csv", mapping={"A": "merchant", "B": "merchant"})
-    assert any("두 개" in e.message for e in twice.errors)
+    assert any("두 개" in error_text(e, "ko") for e in twice.errors)
 
 
 def test_separate_date_and_time_columns_are_joined() -> None:
@@ -321,8 +322,8 @@ def test_bad_dates_are_row_errors(text: str) -> None:
     result = parse_file(csv_bytes(cell_row(date_text=text)), "a.csv")
     assert result.rows == []
     assert [e.row for e in result.errors] == [2]
-    assert "날짜" in result.errors[0].message
-    assert text in result.errors[0].message
+    assert "날짜" in error_text(result.errors[0], "ko")
+    assert text in error_text(result.errors[0], "ko")
 
 
 def test_fast_and_slow_date_paths_agree() -> None:
@@ -388,7 +389,7 @@ def test_bad_amounts_are_row_errors(text: str) -> None:
     result = parse_file(csv_bytes(cell_row(amount=text)), "a.csv")
     assert result.rows == []
     assert [e.row for e in result.errors] == [2]
-    assert "금액" in result.errors[0].message
+    assert "금액" in error_text(result.errors[0], "ko")
 
 
 @pytest.mark.parametrize(
@@ -415,7 +416,7 @@ def test_statuses(text: str, status: str, partial: bool) -> None:
 
 def test_unknown_status_is_an_error() -> None:
     result = parse_file(csv_bytes(cell_row(status="보류")), "a.csv")
-    assert result.rows == [] and "상태" in result.errors[0].message
+    assert result.rows == [] and "상태" in error_text(result.errors[0], "ko")
 
 
 def test_status_column_missing_means_approved() -> None:
@@ -434,7 +435,7 @@ def test_carrier_codes(text: str, carrier: str | None) -> None:
 
 def test_unknown_carrier_is_an_error() -> None:
     result = parse_file(csv_bytes(["결제일시,이용업체명,금액,통신사", "2025-05-11 14:23,넥슨,1000,Vodafone"]), "a")
-    assert result.rows == [] and "통신사" in result.errors[0].message
+    assert result.rows == [] and "통신사" in error_text(result.errors[0], "ko")
 
 
 @pytest.mark.parametrize(
@@ -529,7 +530,7 @@ def test_every_problem_is_reported_with_its_row_and_no_rows_are_returned() -> No
     ]
     result = parse_file(csv_bytes(lines), "a.csv")
     assert result.rows == []
-    assert [(e.row, e.message) for e in result.errors] == [
+    assert [(e.row, error_text(e, "ko")) for e in result.errors] == [
         (4, "필수 값이 비어 있습니다: 이용업체명"),
         (4, "금액을 읽을 수 없습니다: 'abc'"),
         (5, "날짜 형식을 알 수 없습니다: '어제'"),
@@ -539,7 +540,7 @@ def test_every_problem_is_reported_with_its_row_and_no_rows_are_returned() -> No
 
 def test_missing_required_values() -> None:
     result = parse_file(csv_bytes([HEADER, ",넥슨,다날,,,1000,승인", "2025-05-11 10:00,넥슨,,,,,"]), "a.csv")
-    assert [(e.row, e.message) for e in result.errors] == [
+    assert [(e.row, error_text(e, "ko")) for e in result.errors] == [
         (2, "필수 값이 비어 있습니다: 결제일시"),
         (3, "필수 값이 비어 있습니다: 금액"),
     ]
@@ -547,7 +548,7 @@ def test_missing_required_values() -> None:
 
 def test_too_long_text_is_an_error() -> None:
     result = parse_file(csv_bytes(["결제일시,이용업체명,금액", f"2025-05-11 10:00,{'가' * 201},1000"]), "a.csv")
-    assert result.rows == [] and "최대 200자" in result.errors[0].message
+    assert result.rows == [] and "최대 200자" in error_text(result.errors[0], "ko")
 
 
 # ---------------------------------------------------------------- merchant keys
