@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 from flask_login import current_user
 
 from dashboard.context import settings, store
-from dashboard.services.forecast import forecast_line_for_page
+from dashboard.services.forecast import page_forecast
 from dashboard.services.lines import line_of_user
 from dashboard.text.i18n import pick_lang
-from data.models import Line
 
 
 def user_id() -> int:
@@ -20,8 +19,8 @@ def user_id() -> int:
     return current_user.user_id
 
 
-def line_for_user(line_id: object) -> Line | None:
-    """The line if it belongs to the logged-in user; None for anyone else's id (never their data)."""
+def line_for_user(line_id: object) -> Any | None:
+    """The line (a detached row) if it belongs to the logged-in user; None for anyone else's id (never their data)."""
     return line_of_user(store(), user_id(), line_id)
 
 
@@ -31,7 +30,6 @@ def prefs_of(prefs: dict | None) -> tuple[str, str]:
     return pick_lang(prefs.get("lang")), theme
 
 
-def forecast_now(line: Line) -> dict:
+def forecast_now(line: Any) -> dict:
     """An owned line's bill forecast as of now, as plain data (ISO dates) for layouts and figures."""
-    with store().read() as db:
-        return forecast_line_for_page(db, line, datetime.now(UTC), settings()).to_dict()
+    return page_forecast(store(), settings(), user_id(), line.id) or {}

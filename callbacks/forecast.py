@@ -7,52 +7,60 @@ for that owned line.
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx, html
+from dash import ALL, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import forecast_now, line_for_user, prefs_of, user_id
-from dashboard.context import store
-from dashboard.text.i18n import t
-from data.forecast_input import exclude_recurring, include_recurring
+from callbacks.common import prefs_of, user_id
+from dashboard.context import settings, store
+from dashboard.services import forecast as service
+from dashboard.services.errors import NotFound
+from layouts.components import no_line
 from layouts.forecast import EXCLUDE, INCLUDE, forecast_card
 
 MAX_MERCHANT = 200
 
 
+def card(line_id, prefs, _refresh):
+    lang, _theme = prefs_of(prefs)
+    forecast = service.page_forecast(store(), settings(), user_id(), line_id)
+    return no_line(lang) if forecast is None else forecast_card(forecast, lang)
+
+
+def toggle(_exclude_clicks, _include_clicks, line_id, refreshed):
+    merchant = _clicked_merchant()
+    try:
+        service.set_recurring(store(), user_id(), line_id, merchant, excluded=ctx.triggered_id["type"] == EXCLUDE)
+    except NotFound:
+        raise PreventUpdate from None
+    return (refreshed or 0) + 1
+
+
+def _clicked_merchant() -> str:
+    """The merchant of the button really clicked (PreventUpdate for anything else)."""
+    trigger = ctx.triggered_id
+    # Buttons rendered anew (n_clicks 0) also trigger: only a real click counts. The clicks are looked
+    # up by id here because ctx.triggered's value lookup misses ids with non-ASCII text (Korean names).
+    clicks = [item.get("value") for group in ctx.inputs_list for item in group if item["id"] == trigger]
+    if not isinstance(trigger, dict) or not any(clicks):
+        raise PreventUpdate
+    merchant = trigger.get("merchant")
+    if not isinstance(merchant, str) or not 0 < len(merchant) <= MAX_MERCHANT:
+        raise PreventUpdate
+    return merchant
+
+
 def register(app: Dash) -> None:
-    @app.callback(
+    app.callback(
         Output("forecast-card", "children"),
         Input("line-picker", "value"),
         Input("prefs", "data"),
         Input("forecast-refresh", "data"),
-    )
-    def card(line_id, prefs, _refresh):
-        lang, _theme = prefs_of(prefs)
-        line = line_for_user(line_id)
-        if line is None:
-            return html.P(t("line.none", lang), className="text-body-secondary")
-        return forecast_card(forecast_now(line), lang)
-
-    @app.callback(
+    )(card)
+    app.callback(
         Output("forecast-refresh", "data"),
         Input({"type": EXCLUDE, "merchant": ALL}, "n_clicks"),
         Input({"type": INCLUDE, "merchant": ALL}, "n_clicks"),
         State("line-picker", "value"),
         State("forecast-refresh", "data"),
         prevent_initial_call=True,
-    )
-    def toggle(_exclude_clicks, _include_clicks, line_id, refreshed):
-        trigger = ctx.triggered_id
-        # Buttons rendered anew (n_clicks 0) also trigger: only a real click counts. The clicks are looked
-        # up by id here because ctx.triggered's value lookup misses ids with non-ASCII text (Korean names).
-        clicks = [item.get("value") for group in ctx.inputs_list for item in group if item["id"] == trigger]
-        if not isinstance(trigger, dict) or not any(clicks):
-            raise PreventUpdate
-        merchant = trigger.get("merchant")
-        line = line_for_user(line_id)
-        if line is None or not isinstance(merchant, str) or not 0 < len(merchant) <= MAX_MERCHANT:
-            raise PreventUpdate
-        change = exclude_recurring if trigger.get("type") == EXCLUDE else include_recurring
-        with store().write() as db:
-            change(db, line.id, merchant, user_id())
-        return (refreshed or 0) + 1
+    )(toggle)

@@ -1,6 +1,6 @@
 """Bills page: the selected line's bills as cards, the restriction notice, and the pay form (a modal).
 
-Pure: everything arrives as plain data (see `callbacks.bills.bill_view` for a bill's keys).
+Pure: everything arrives as plain data (see `dashboard.services.bills.bill_view` for a bill's keys).
 """
 
 from __future__ import annotations
@@ -105,11 +105,11 @@ def _footer(bill: dict, lang: str) -> list:
     return parts
 
 
-def bill_list(bills: list[dict], fee_percent: str, lang: str) -> html.Div:
+def bill_list(bills: list[dict], late_fee_rate: float, lang: str) -> html.Div:
     if not bills:
         return html.P(t("bills.none", lang), className="text-body-secondary")
     cards = [dbc.Col(bill_card(bill, lang), md=6, xl=4) for bill in bills]
-    return html.Div([dbc.Row(cards), html.P(t("bills.fee_rule", lang, rate=fee_percent),
+    return html.Div([dbc.Row(cards), html.P(t("bills.fee_rule", lang, rate=f"{late_fee_rate * 100:g}"),
                                             className="small text-body-secondary")])
 
 
@@ -159,3 +159,35 @@ def pay_modal(lang: str) -> dbc.Modal:
 def pay_result(kind: str, message: str) -> dbc.Alert:
     colors = {"succeeded": "success", "pending": "info", "declined": "warning", "error": "danger"}
     return dbc.Alert(message, color=colors.get(kind, "secondary"), className="mb-0 pay-result", id="pay-message")
+
+
+def pay_heading(overdue: bool, amount: int, lang: str) -> tuple[str, str]:
+    """(the form's title, "납부 금액 …") for one bill or for everything overdue."""
+    return t("pay.title_overdue" if overdue else "pay.title", lang), t("pay.amount", lang, amount=won(amount))
+
+
+def outcome_message(body: dict, was_overdue: bool, lang: str) -> tuple[str, str]:
+    """(kind, text) for a payment answer's body (single bill or pay-overdue)."""
+    status = body["status"]
+    first = body.get("payments", [body])[0]
+    if status == "succeeded":
+        text = t("pay.succeeded", lang, amount=won(body["amount"]), last4=first.get("card_last4", "-"))
+        if was_overdue and body.get("line_status") == "active":
+            text += " " + t("pay.lifted", lang)
+        return status, text
+    if status == "pending":
+        account = first["virtual_account"]
+        return status, t("pay.pending", lang, amount=won(body["amount"]), bank=account["bank"],
+                         account=account["account"])
+    reason = first.get("decline_reason", "card_declined")
+    return status, t("pay.declined", lang, reason=t(f"pay.decline.{reason}", lang))
+
+
+def payment_answer(body: dict, was_overdue: bool, lang: str) -> tuple[str, dbc.Alert]:
+    """(kind, the alert in the pay form) for a payment answer."""
+    kind, text = outcome_message(body, was_overdue, lang)
+    return kind, pay_result(kind, text)
+
+
+def deposit_confirmed(body: dict, lang: str) -> dbc.Alert:
+    return pay_result("succeeded", t("pay.confirmed", lang, amount=won(body["amount"])))

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.text.formatting import won
+from dashboard.text.i18n import t
 
 GRAPH_CONFIG = {"locale": "ko", "displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -16,6 +17,11 @@ def section(title: str | None, *children, id: str | None = None) -> dbc.Card:
     kwargs = {"id": id} if id else {}
     heading = [html.H2(title, className="h6 card-title mb-3")] if title else []
     return dbc.Card(dbc.CardBody([*heading, *children]), className="mb-3 shadow-sm", **kwargs)
+
+
+def no_line(lang: str) -> html.P:
+    """What a card shows when the picked line is none of the user's (or there is none yet)."""
+    return html.P(t("line.none", lang), className="text-body-secondary")
 
 
 def graph(graph_id: str, figure: dict | None = None, lang: str = "ko", height: int = 320) -> dcc.Graph:

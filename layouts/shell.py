@@ -10,6 +10,17 @@ from layouts.bell import bell_button, bell_panel
 from layouts.block import block_button, block_overlay
 
 
+def line_label(line, lang: str) -> str:
+    """A line as the picker names it: "nickname (SKT 010-****-1234) · 차단"; `line` is read by attribute."""
+    status = "" if line.status == "active" else f" · {t('status.' + line.status, lang)}"
+    name = line.nickname or line.number_masked
+    return f"{name} ({line.carrier} {line.number_masked}){status}"
+
+
+def line_options(lines: list, lang: str) -> list[dict]:
+    return [{"label": line_label(line, lang), "value": line.id} for line in lines]
+
+
 def nav_links(nav: list[tuple[str, str]]) -> dbc.Nav:
     return dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=path, active="exact")) for path, label in nav],
                    pills=True, className="nav-pages flex-nowrap overflow-auto", id="nav-pages")

@@ -23,15 +23,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from dashboard.api.common import caller_id, own_line_or_404
-from dashboard.services.payments import Refused, bills_for, confirm, submit
+from dashboard.api.common import caller_id
+from dashboard.context import settings, store
+from dashboard.services import bills as bills_service
+from dashboard.services.errors import NotFound
+from dashboard.services.payments import KEY_PATTERN, METHODS, Outcome, Refused, Target, confirm, submit, valid_key
 from dashboard.sim.card_gateway import InvalidCard, card_digits
 from dashboard.text.i18n import t
 from dashboard.web.auth import client_ip, ui_lang
-from data.payments import KEY_PATTERN, METHODS, Outcome, Target, valid_key
 
 blp = Blueprint("bills", __name__, description="Bills and payments")
 
@@ -126,8 +128,8 @@ def needs_idempotency_key(view: Callable) -> Callable:
 
 def _pay(target: Target, body: dict, key: str) -> Response:
     try:
-        outcome = submit(caller_id(), target, key=key, method=body["method"], card_number=body["card_number"],
-                         password=body["password"], lang=ui_lang(), ip=client_ip())
+        outcome = submit(store(), settings(), caller_id(), target, key=key, method=body["method"],
+                         card_number=body["card_number"], password=body["password"], lang=ui_lang(), ip=client_ip())
     except Refused as refused:
         return _json(refused.status, refused.body())
     return _answer(outcome)
@@ -137,8 +139,10 @@ def _pay(target: Target, body: dict, key: str) -> Response:
 @blp.response(200, BillOut(many=True))
 def list_bills(line_id: int):
     """The line's bills, newest first; months that have ended are closed on the way."""
-    own_line_or_404(line_id)
-    return bills_for(line_id)
+    try:
+        return bills_service.line_bills(store(), settings(), caller_id(), line_id)
+    except NotFound as refused:
+        abort(404, message=t(refused.key, "ko"))
 
 
 @blp.route("/bills/<int:bill_id>/payments", methods=["POST"])
@@ -178,7 +182,7 @@ def pay_overdue(body: dict, line_id: int, idempotency_key: str):
 def confirm_deposit(payment_id: int):
     """The deposit into a virtual account arrived (simulated bank webhook): the bill is paid."""
     try:
-        outcome = confirm(caller_id(), payment_id, ui_lang(), client_ip())
+        outcome = confirm(store(), settings(), caller_id(), payment_id, ui_lang(), client_ip())
     except Refused as refused:
         return _json(refused.status, refused.body())
     return _answer(outcome)

@@ -1,18 +1,19 @@
-"""/api/v1/lines/<id>/forecast and the recurring charges the user marked as cancelled."""
+"""/api/v1/lines/<id>/forecast and the recurring charges the user marked as cancelled (dashboard.services.forecast).
+Another user's line (or none) is a 404."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from dashboard.api.common import caller_id, own_line_or_404
+from dashboard.api.common import caller_id
 from dashboard.api.schemas import text_field
 from dashboard.context import settings, store
-from dashboard.services.forecast import forecast_line
-from data.forecast_input import exclude_recurring, include_recurring
-from data.models import Line
+from dashboard.services import forecast as forecast_service
+from dashboard.services.errors import NotFound
+from dashboard.text.i18n import t
 
 blp = Blueprint("forecast", __name__, description="Next bill forecast")
 
@@ -52,19 +53,17 @@ class ExclusionIn(Schema):
 @blp.arguments(ForecastQuery, location="query")
 @blp.response(200, ForecastOut)
 def get_forecast(query: dict, line_id: int):
-    own_line_or_404(line_id)
-    as_of = query.get("as_of") or datetime.now(UTC)
-    with store().read() as db:
-        return forecast_line(db, db.get(Line, line_id), as_of, settings()).to_dict()
+    try:
+        return forecast_service.forecast_of(store(), settings(), caller_id(), line_id, query.get("as_of"))
+    except NotFound as refused:
+        abort(404, message=t(refused.key, "ko"))
 
 
 @blp.route("/lines/<int:line_id>/recurring-exclusions", methods=["POST"])
 @blp.arguments(ExclusionIn)
 @blp.response(200, ExclusionIn)
 def add_exclusion(body: dict, line_id: int):
-    own_line_or_404(line_id)
-    with store().write() as db:
-        exclude_recurring(db, line_id, body["merchant"], caller_id())
+    _set_recurring(line_id, body["merchant"], excluded=True)
     return body
 
 
@@ -72,6 +71,11 @@ def add_exclusion(body: dict, line_id: int):
 @blp.arguments(ExclusionIn)
 @blp.response(204)
 def remove_exclusion(body: dict, line_id: int):
-    own_line_or_404(line_id)
-    with store().write() as db:
-        include_recurring(db, line_id, body["merchant"], caller_id())
+    _set_recurring(line_id, body["merchant"], excluded=False)
+
+
+def _set_recurring(line_id: int, merchant: str, *, excluded: bool) -> None:
+    try:
+        forecast_service.set_recurring(store(), caller_id(), line_id, merchant, excluded=excluded)
+    except NotFound as refused:
+        abort(404, message=t(refused.key, "ko"))

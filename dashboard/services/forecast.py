@@ -1,19 +1,29 @@
-"""The forecast of one stored line: its history, its limits and the user's exclusions → Forecast."""
+"""The forecast of one stored line: its history, its limits and the user's exclusions → Forecast.
+
+    forecast_of(store, settings, user_id, line_id, as_of=None) -> dict     # the API: exactly as of a moment
+    page_forecast(store, settings, user_id, line_id) -> dict | None        # the overview card, memoised
+    set_recurring(store, user_id, line_id, merchant, *, excluded) -> bool  # "해지했어요" / "다시 포함"
+
+A line that is not the user's: forecast_of and set_recurring raise NotFound, page_forecast gives None.
+forecast_line / forecast_line_for_page work inside a session the caller holds (the CLI, the overview's pace).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.forecasting import Forecast, forecast_bill
 from dashboard.forecasting.memo import Memo, db_key
+from dashboard.services.errors import NotFound
 from dashboard.settings import Settings
 from data.billing import due_date
-from data.forecast_input import excluded_merchants, history_frame
-from data.lines import current_limits
+from data.db import Store
+from data.forecast_input import exclude_recurring, excluded_merchants, history_frame, include_recurring
+from data.lines import current_limits, owned_line
 from data.models import Line, Transaction, User
 
 
@@ -63,3 +73,34 @@ def forecast_line_for_page(session: Session, line: Line, now: datetime, settings
         cached = _forecast(session, line, now, settings, excluded, limit)
         PAGE_MEMO.put(key, cached)
     return cached
+
+
+LINE_NOT_FOUND = "actions.line_not_found"
+
+
+def forecast_of(store: Store, settings: Settings, user_id: int, line_id: object,
+                as_of: datetime | None = None) -> dict:
+    """The line's bill forecast as of `as_of` (default now), as plain data (ISO dates)."""
+    with store.read() as db:
+        line = owned_line(db, user_id, line_id)
+        if line is None:
+            raise NotFound(LINE_NOT_FOUND)
+        return forecast_line(db, line, as_of or datetime.now(UTC), settings).to_dict()
+
+
+def page_forecast(store: Store, settings: Settings, user_id: int, line_id: object) -> dict | None:
+    """The forecast as of now for a page (reused while nothing changed: forecast_line_for_page)."""
+    with store.read() as db:
+        line = owned_line(db, user_id, line_id)
+        return None if line is None else forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict()
+
+
+def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *, excluded: bool) -> bool:
+    """Mark a recurring charge as cancelled (excluded=True) or count it again; audited when it changed.
+    False when nothing changed (already so)."""
+    change = exclude_recurring if excluded else include_recurring
+    with store.write() as db:
+        line = owned_line(db, user_id, line_id)
+        if line is None:
+            raise NotFound(LINE_NOT_FOUND)
+        return change(db, line.id, merchant, user_id)

@@ -1,20 +1,27 @@
 """Paying bills, shared by the REST API and the /bills page so both follow exactly the same rules.
 
+    submit(store, settings, user_id, target, *, key, method, card_number, password, lang, ip=None) -> Outcome
+    confirm(store, settings, user_id, payment_id, lang, ip=None) -> Outcome
+
 Order of checks: Idempotency-Key (400) → method and card number (422) → password (403, 429 when
 throttled; dashboard.web.reauth) → ownership (404) → replay / key reuse (422) / already paid (409) → pay.
 """
 
 from __future__ import annotations
 
-from dashboard.context import settings, store
+from dashboard.settings import Settings
 from dashboard.sim.card_gateway import InvalidCard, SimulatedCardGateway, card_digits
 from dashboard.sim.virtual_account import SimulatedAccountIssuer
 from dashboard.text.i18n import t
 from dashboard.web.reauth import FAILURES, Reauth, verify_password
 from data import payments
-from data.billing import refresh_bills
-from data.models import Bill, utcnow
-from data.payments import METHODS, Outcome, PaymentRefused, PayRequest, Processors, Target
+from data.db import Store
+from data.payments import KEY_PATTERN as KEY_PATTERN  # re-exported: the API documents the header's pattern
+from data.payments import METHODS as METHODS  # re-exported: the API's schema offers them
+from data.payments import Outcome as Outcome  # re-exported: what submit/confirm answer
+from data.payments import PaymentRefused, PayRequest, Processors
+from data.payments import Target as Target  # re-exported: what to pay (a bill, or a line's overdue bills)
+from data.payments import valid_key as valid_key  # re-exported: the API checks the header first
 
 
 class Refused(Exception):
@@ -28,19 +35,14 @@ class Refused(Exception):
         return {"error": self.code, "message": self.message}
 
 
-def processors() -> Processors:
-    return Processors(SimulatedCardGateway(), SimulatedAccountIssuer(), settings().secret_key)
+def processors(settings: Settings) -> Processors:
+    return Processors(SimulatedCardGateway(), SimulatedAccountIssuer(), settings.secret_key)
 
 
-def bills_for(line_id: int) -> list[Bill]:
-    """The line's bills, closing ended months first (the caller has checked ownership)."""
-    return refresh_bills(store(), line_id, utcnow(), settings())
-
-
-def submit(user_id: int, target: Target, *, key: str | None, method: str, card_number: str | None,
-           password: str | None, lang: str, ip: str | None = None) -> Outcome:
+def submit(store: Store, settings: Settings, user_id: int, target: Target, *, key: str | None, method: str,
+           card_number: str | None, password: str | None, lang: str, ip: str | None = None) -> Outcome:
     """Pay a bill or a line's overdue bills. Raises Refused."""
-    if not payments.valid_key(key):
+    if not valid_key(key):
         raise Refused(400, "idempotency_key", t("pay.error.idempotency_key", lang))
     if method not in METHODS:
         raise Refused(422, "method", t("pay.error.method", lang))
@@ -51,14 +53,16 @@ def submit(user_id: int, target: Target, *, key: str | None, method: str, card_n
         raise Refused(status, f"password_{verdict.value}", t(message_key, lang))
     request = PayRequest(user_id=user_id, idempotency_key=key or "", method=method, card_number=card, ip=ip)
     try:
-        return payments.pay(store(), request, target, processors(), settings())
+        return payments.pay(store, request, target, processors(settings), settings)
     except PaymentRefused as exc:
         raise _translated(exc, lang) from None
 
 
-def confirm(user_id: int, payment_id: int, lang: str, ip: str | None = None) -> Outcome:
+def confirm(store: Store, settings: Settings, user_id: int, payment_id: int, lang: str,
+            ip: str | None = None) -> Outcome:
+    """The deposit into a virtual account arrived (the simulated bank's notice). Raises Refused."""
     try:
-        return payments.confirm_deposit(store(), user_id, payment_id, settings(), ip=ip)
+        return payments.confirm_deposit(store, user_id, payment_id, settings, ip=ip)
     except PaymentRefused as exc:
         raise _translated(exc, lang) from None
 
