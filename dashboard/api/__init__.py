@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from dashboard.api.registry import blueprints
 from dashboard.api.schemas import ErrorSchema
-from data.models import DB_INT_MAX
+from data.vocab import DB_INT_MAX
 
 API_PREFIX = "/api/v1"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}

@@ -6,25 +6,20 @@ for a retry of an external_id already answered. Declines are answers, not errors
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from dashboard.alerts.engine import AlertHook
-from dashboard.api.common import caller_id
+from dashboard.api.common import caller_id, refuse
 from dashboard.api.schemas import printable, text_field
 from dashboard.context import settings, store
+from dashboard.services.authorizations import CANCEL_PREFIX, DECLINE_REASONS, authorize_charge
+from dashboard.services.errors import ServiceError
 from dashboard.text.i18n import t
 from dashboard.web.auth import ui_lang
-from data.authorize import CANCEL_PREFIX, DECLINE_REASONS, AuthorizationRequest, authorize_owned
-from data.models import utcnow
 from data.vocab import BUCKETS, CATEGORIES, KST, PAY_TYPES
 
 blp = Blueprint("authorizations", __name__, description="Payment authorizations (merchants/PGs)")
 
-# Clock skew a PG may have; anything later is a client bug, not a payment.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 # The external_id rules as an OpenAPI pattern too, so the document says what `printable`/`not_reserved` refuse
 # (tests/http/test_api_schemathesis.py checks that the two agree).
 EXTERNAL_ID_PATTERN = r"^(?!" + CANCEL_PREFIX + r")[^\x00-\x1f\x7f]*$"  # the prefix has no regex syntax
@@ -63,15 +58,10 @@ class AuthorizationOut(Schema):
 @blp.response(201, AuthorizationOut, description="A new decision (approved or declined).")
 @blp.alt_response(200, schema=AuthorizationOut, description="A retry: the first decision, unchanged.")
 def create_authorization(body: dict, line_id: int):
-    user_id = caller_id()
-    now = utcnow()
-    if body["occurred_at"] is not None and body["occurred_at"] > now + FUTURE_TOLERANCE:
-        abort(422, message=t("actions.future_time", ui_lang()))
-    alerts = AlertHook(settings(), now)  # alert rules in this transaction; their mail goes after commit
-    result = authorize_owned(store(), user_id, line_id, AuthorizationRequest(**body), settings(), now=now,
-                             hook=alerts)
-    if result is None:
-        abort(404, message=t("actions.line_not_found", ui_lang()))
+    try:
+        result = authorize_charge(store(), settings(), caller_id(), line_id, body)
+    except ServiceError as refused:
+        refuse(refused, ui_lang())
     if not result.created:
         return result.body(), 200, {"Idempotent-Replayed": "true"}
     return result.body()

@@ -1,13 +1,16 @@
-"""What every API module shares: the caller, ownership lookups that 404, and error helpers."""
+"""What every API module shares: the caller, ownership lookups that 404, and a service's refusal as an error."""
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 from flask_login import current_user
 from flask_smorest import abort
 
 from dashboard.context import store
-from data.lines import owned_line
-from data.models import Line
+from dashboard.services.errors import ServiceError
+from dashboard.services.lines import line_of_user
+from dashboard.text.i18n import t
 
 
 def caller_id() -> int:
@@ -16,9 +19,14 @@ def caller_id() -> int:
     return current_user.user_id
 
 
-def own_line_or_404(line_id: int) -> Line:
-    with store().read() as db:
-        line = owned_line(db, caller_id(), line_id)
+def own_line_or_404(line_id: int):
+    """The caller's line (a detached row), or a 404 for anyone else's."""
+    line = line_of_user(store(), caller_id(), line_id)
     if line is None:
-        abort(404, message="회선을 찾을 수 없습니다.")
+        abort(404, message=t("actions.line_not_found", "ko"))
     return line
+
+
+def refuse(error: ServiceError, lang: str = "ko") -> NoReturn:
+    """Answer a service's refusal: its status, and `{error, message}` with its message key said in `lang`."""
+    abort(error.status, message=t(error.key, lang, **error.values))

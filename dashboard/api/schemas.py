@@ -6,8 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from data.models import DB_INT_MAX
-from data.vocab import BUCKETS
+from data.vocab import BUCKETS, DB_INT_MAX
 
 BucketField = fields.String(validate=validate.OneOf(BUCKETS))
 

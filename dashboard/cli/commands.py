@@ -1,18 +1,34 @@
-"""`microbill` command line: database, demo, users and serving."""
+"""`microbill` command line: database, demo, users and serving. Each command parses its options, calls a
+service (dashboard/services/) with the configured store and prints the answer."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from dashboard.settings import load_settings
 from data.db import Store
 
+if TYPE_CHECKING:
+    from dashboard.services.imports import ImportRefused, Problem
 
-def _store() -> Store:
-    return Store(load_settings().database_url)
+# The services are imported by the command that uses them: `microbill --help` and each command start fast.
+
+
+@contextmanager
+def _store() -> Iterator[Store]:
+    """The configured database for one command; its connections closed afterwards."""
+    store = Store(load_settings().database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 @click.group()
@@ -28,10 +44,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations."""
-    from data.migrate import upgrade
+    from dashboard.services import maintenance
 
-    store = _store()
-    upgrade(store.engine)
+    with _store() as store:
+        maintenance.upgrade_database(store)
     click.echo("database is up to date")
 
 
@@ -43,14 +59,10 @@ def seed_demo_cmd(seed: int | None) -> None:
 
 
 def _seed_and_print(seed: int | None) -> None:
-    from data.migrate import upgrade
-    from data.seed import seed_demo
+    from dashboard.services import maintenance
 
-    settings = load_settings()
-    store = Store(settings.database_url)
-    upgrade(store.engine)
-    with store.write() as session:
-        account = seed_demo(session, seed if seed is not None else settings.demo_seed, rules=settings)
+    with _store() as store:
+        account = maintenance.seed_demo(store, load_settings(), seed)
     what = "created" if account.created else "already there (password reset)"
     click.echo(f"Demo user {what}:\n  email:    {account.email}\n  password: {account.password}")
 
@@ -60,16 +72,26 @@ def _seed_and_print(seed: int | None) -> None:
 @click.option("--password", required=True, prompt=True, hide_input=True)
 def create_user_cmd(email: str, password: str) -> None:
     """Create a user account."""
-    from data.accounts import EmailTaken, create_user
+    from dashboard.services import accounts
+    from dashboard.services.errors import Conflict
 
     if len(password) < 10:
         raise click.BadParameter("at least 10 characters", param_hint="--password")
     try:
-        with _store().write() as session:
-            user = create_user(session, email, password)
-    except EmailTaken as exc:
+        with _store() as store:
+            user = accounts.create_user(store, email, password)
+    except Conflict as exc:
         raise click.ClickException(f"{email} is already registered") from exc
     click.echo(json.dumps({"id": user.id, "email": user.email}))
+
+
+def _user_id(store: Store, email: str) -> int:
+    from dashboard.services import accounts
+
+    user_id = accounts.user_id_by_email(store, email)
+    if user_id is None:
+        raise click.ClickException(f"no user {email}")
+    return user_id
 
 
 @main.command("create-token")
@@ -77,16 +99,10 @@ def create_user_cmd(email: str, password: str) -> None:
 @click.option("--name", default="cli", help="A label to recognise the token by.")
 def create_token_cmd(email: str, name: str) -> None:
     """Create an API bearer token for a user and print it (shown only once)."""
-    from sqlalchemy import select
+    from dashboard.services import accounts
 
-    from data.models import User
-    from data.tokens import create_token
-
-    with _store().write() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            raise click.ClickException(f"no user {email}")
-        token = create_token(session, user.id, name)
+    with _store() as store:
+        token = accounts.create_token(store, _user_id(store, email), name)
     click.echo(token)
 
 
@@ -98,9 +114,9 @@ def forecast_cmd(line_id: int, as_of: str | None, as_json: bool) -> None:
     """Forecast a line's bill for the month containing --as-of."""
     from datetime import UTC, datetime
 
-    from dashboard.services.forecast import forecast_line
+    from dashboard.services import maintenance
+    from dashboard.services.forecast import forecast_of
     from dashboard.text.formatting import won
-    from data.models import Line
     from data.vocab import KST
 
     moment = datetime.now(UTC)
@@ -110,20 +126,18 @@ def forecast_cmd(line_id: int, as_of: str | None, as_json: bool) -> None:
         except ValueError as exc:
             raise click.BadParameter("use YYYY-MM-DD or an ISO time", param_hint="--as-of") from exc
         moment = moment if moment.tzinfo else moment.replace(tzinfo=KST)
-    settings = load_settings()
-    with Store(settings.database_url).read() as session:
-        line = session.get(Line, line_id)
-        if line is None:
+    with _store() as store:
+        owner = maintenance.line_owner(store, line_id)
+        if owner is None:
             raise click.ClickException(f"no line {line_id}")
-        result = forecast_line(session, line, moment, settings)
+        fc = forecast_of(store, load_settings(), owner, line_id, moment)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps(fc, ensure_ascii=False))
         return
-    fc = result.forecast
-    click.echo(f"{fc.billing_month}: {won(fc.expected)} ({won(fc.low)}–{won(fc.high)}), "
-               f"spent {won(fc.spent_to_date)}, due {result.due_date.isoformat()}")
-    if fc.limit_hit_date:
-        click.echo(f"limit {won(fc.limit)} likely reached on {fc.limit_hit_date.isoformat()}")
+    click.echo(f"{fc['billing_month']}: {won(fc['expected'])} ({won(fc['low'])}–{won(fc['high'])}), "
+               f"spent {won(fc['spent_to_date'])}, due {fc['due_date']}")
+    if fc["limit_hit_date"]:
+        click.echo(f"limit {won(fc['limit'])} likely reached on {fc['limit_hit_date']}")
 
 
 @main.command("add-line")
@@ -136,28 +150,16 @@ def forecast_cmd(line_id: int, as_of: str | None, as_json: bool) -> None:
 @click.option("--minor", is_flag=True)
 def add_line_cmd(email, carrier, number, nickname, limit, content_limit, minor) -> None:
     """Add a phone line to a user and print its id."""
-    from sqlalchemy import select
+    from dashboard.services.lines import LineRefused, add_line
+    from dashboard.text.i18n import t
 
-    from dashboard.text.formatting import mask_number
-    from data.lines import create_line
-    from data.models import User
-
-    try:
-        masked = mask_number(number)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--number") from exc
     limits = {k: v for k, v in (("micropayment", limit), ("content", content_limit)) if v is not None}
-    with _store().write() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            raise click.ClickException(f"no user {email}")
+    with _store() as store:
         try:
-            line = create_line(session, user_id=user.id, carrier=carrier, number_masked=masked,
-                               nickname=nickname, is_minor=minor, limits=limits)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--carrier") from exc
-        line_id = line.id
-    click.echo(line_id)
+            line = add_line(store, _user_id(store, email), carrier, number, limits, nickname=nickname, is_minor=minor)
+        except LineRefused as exc:
+            raise click.BadParameter(t(exc.key, "ko", **exc.values), param_hint=f"--{exc.field}") from exc
+    click.echo(line["id"])
 
 
 @main.command("close-month")
@@ -165,30 +167,23 @@ def add_line_cmd(email, carrier, number, nickname, limit, content_limit, minor) 
               help="Close as of this KST date (start of day); default now. For cron on the 1st, and catch-up.")
 def close_month_cmd(as_of) -> None:
     """Bill every line's ended months, apply late fees and restrictions. Safe to run again or concurrently."""
-    from datetime import UTC, datetime
-
-    from data.billing import close_all
+    from dashboard.services import maintenance
     from data.vocab import KST
 
-    settings = load_settings()
-    store = Store(settings.database_url)
-    moment = as_of.replace(tzinfo=KST) if as_of else datetime.now(UTC)
-    report = close_all(store, moment, settings)
-    store.dispose()
-    click.echo(json.dumps({"as_of": moment.isoformat(), **report}))
+    with _store() as store:
+        report = maintenance.close_month(store, load_settings(), as_of.replace(tzinfo=KST) if as_of else None)
+    click.echo(json.dumps(report))
 
 
 @main.command("deliver-notifications")
 @click.option("--limit", default=100, show_default=True, type=int, help="At most this many per run.")
 def deliver_notifications_cmd(limit: int) -> None:
     """Send pending alert mail and webhooks (and retry failed ones whose backoff has passed)."""
-    from dashboard.alerts.delivery.outbox import deliver_pending
+    from dashboard.services import maintenance
 
-    settings = load_settings()
-    store = Store(settings.database_url)
-    report = deliver_pending(store, settings, limit=limit)
-    store.dispose()
-    click.echo(json.dumps({"sent": len(report.sent), "retrying": len(report.retrying), "failed": len(report.failed)}))
+    with _store() as store:
+        report = maintenance.deliver_notifications(store, load_settings(), limit=limit)
+    click.echo(json.dumps(report))
 
 
 @main.command()
@@ -222,11 +217,55 @@ def simulate(line_id: int, rate: str, url: str, token: str, count: int | None, s
 @click.option("--json", "as_json", is_flag=True, help='Print {"added", "duplicates"} or {"errors": [...]}.')
 def import_cmd(file: str, line_id: int, mapping: str | None, as_json: bool) -> None:
     """Import a carrier history file (CSV/XLSX): every row or none (exit 1, nothing written)."""
-    from dashboard.services.imports import run_cli
+    from dashboard.services import imports, maintenance
 
-    code, text = run_cli(load_settings(), file, line_id, mapping, as_json)
-    click.echo(text, err=code != 0 and not as_json)
-    sys.exit(code)
+    settings = load_settings()
+    with _store() as store:
+        owner = maintenance.line_owner(store, line_id)  # the operator's command: the owner's mappings apply
+        if owner is None:
+            _import_failed([imports.Problem(0, "import.err.cli_line", {"line_id": line_id})], as_json)
+        chosen = _mapping(mapping)
+        if mapping and not isinstance(chosen, dict):
+            _import_failed([imports.Problem(0, "import.err.cli_mapping")], as_json)
+        path = Path(file)
+        try:
+            reading = imports.read_file(store, owner, path.read_bytes(), path.name, chosen, settings.import_max_bytes)
+            summary = imports.commit(store, settings, owner, line_id, reading, path.name, channel="cli")
+        except imports.ImportRefused as refused:
+            _import_failed(refused.errors, as_json, refused)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    else:
+        click.echo(f"가져오기 완료: 추가 {summary.added:,}건, 중복 {summary.duplicates:,}건 "
+                   f"(imported: {summary.added:,} added, {summary.duplicates:,} duplicates)")
+
+
+def _mapping(text: str | None) -> object:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _import_failed(errors: list[Problem], as_json: bool, refused: ImportRefused | None = None) -> NoReturn:
+    """Print why nothing was imported (JSON on stdout, or readable on stderr) and exit 1."""
+    from dashboard.services.imports import errors_json
+
+    reading = refused.reading if refused and refused.kind == "mapping" else None
+    columns = reading.parsed.columns if reading else None
+    if as_json:
+        body: dict = {"errors": errors_json(errors)}
+        if columns is not None:
+            body["columns"] = columns
+        click.echo(json.dumps(body, ensure_ascii=False))
+        sys.exit(1)
+    lines = ["가져오지 못했습니다. 아무것도 저장하지 않았습니다 (nothing imported):"]
+    lines += [f"  {f'{e.row}행' if e.row else '파일'}: {e.message}" for e in errors]
+    if columns is not None:
+        lines.append("  열 (columns): " + ", ".join(columns))
+        lines.append('  --mapping \'{"열 이름": "occurred_at", ...}\' 로 지정해 주세요 (see --help).')
+    click.echo("\n".join(lines), err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -236,10 +275,10 @@ def import_cmd(file: str, line_id: int, mapping: str | None, as_json: bool) -> N
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve the app (development server; use gunicorn in production, see README)."""
     from dashboard.app import create_app
-    from data.migrate import upgrade
+    from dashboard.services import maintenance
 
     app = create_app()
-    upgrade(app.server.extensions["microbill_store"].engine)
+    maintenance.upgrade_database(app.server.extensions["microbill_store"])
     click.echo(f"Microbill on http://{host}:{port}")
     app.run(host=host, port=port, debug=debug)
 

@@ -17,9 +17,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from dashboard.context import store
+from dashboard.context import settings, store
+from dashboard.services import accounts
+from dashboard.services.errors import Conflict
 from dashboard.text.i18n import pick_lang, t
-from data import accounts, tokens
 
 # Token callers never count as freshly authenticated: sensitive actions need the password.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,6 +40,10 @@ class SessionUser:
 
     def get_id(self) -> str:
         return self.id
+
+    @classmethod
+    def of(cls, login: accounts.LoggedIn) -> SessionUser:
+        return cls(login.session_id, login.user_id, login.email, login.authenticated_at)
 
 
 def ui_lang() -> str:
@@ -78,97 +83,93 @@ def _account_ip_key() -> str:
     return f"{(request.form.get('email') or '').strip().lower()}|{client_ip()}"
 
 
+def load_user(session_id: str) -> SessionUser | None:
+    """flask-login's user_loader: the session row behind the cookie, if it still exists."""
+    login = accounts.session_of(store(), session_id)
+    return None if login is None else SessionUser.of(login)
+
+
+def load_bearer(req) -> SessionUser | None:
+    """flask-login's request_loader: API integrations send `Authorization: Bearer …` instead of a cookie."""
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    user = accounts.token_user(store(), header.removeprefix("Bearer ").strip())
+    if user is None:
+        return None
+    req.bearer_authenticated = True  # no ambient credentials → no CSRF token needed
+    return SessionUser(f"token:{user.id}", user.id, user.email, EPOCH)
+
+
+def login():
+    lang = ui_lang()
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        login = accounts.log_in(store(), form.email.data, form.password.data, ip=client_ip())
+        if login is not None:
+            fresh_session()  # a new session on login (no fixation)
+            login_user(SessionUser.of(login))
+            return redirect(_safe_next(request.args.get("next")))
+        error = t("auth.invalid", lang)
+    elif request.method == "POST":
+        error = t("auth.invalid", lang)
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error, t=t, lang=lang), status
+
+
+def register():
+    lang = ui_lang()
+    form = RegisterForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            login = accounts.register(store(), form.email.data, form.password.data, ip=client_ip())
+        except Conflict as refused:
+            errors.append(t(refused.key, lang))
+        else:
+            fresh_session()
+            login_user(SessionUser.of(login))
+            return redirect("/")
+    elif request.method == "POST":
+        errors = _register_errors(form, lang)
+    status = 400 if errors else 200
+    return render_template("register.html", form=form, errors=errors, t=t, lang=lang), status
+
+
+def logout():
+    accounts.log_out(store(), current_user.id)
+    logout_user()
+    fresh_session()
+    return redirect(url_for("auth.login"))
+
+
+def _per_ip_rate() -> str:
+    return settings().login_rate_per_ip
+
+
+def _per_account_ip_rate() -> str:
+    return settings().login_rate_per_account_ip
+
+
 def init_auth(server: Flask, limiter: Limiter) -> None:
     manager = LoginManager(server)
     manager.login_view = "auth.login"
     manager.session_protection = "basic"
-
-    @manager.user_loader
-    def load_user(session_id: str) -> SessionUser | None:
-        with store().read() as db:
-            row = accounts.load_session(db, session_id)
-            if row is None:
-                return None
-            return SessionUser(row.id, row.user_id, row.user.email, row.authenticated_at)
-
-    @manager.request_loader
-    def load_bearer(req) -> SessionUser | None:
-        # API integrations send `Authorization: Bearer …` instead of a session cookie.
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-        with store().read() as db:
-            user = tokens.user_for_token(db, header.removeprefix("Bearer ").strip())
-            if user is None:
-                return None
-            who = SessionUser(f"token:{user.id}", user.id, user.email, EPOCH)
-        req.bearer_authenticated = True  # no ambient credentials → no CSRF token needed
-        return who
-
-    bp = Blueprint("auth", __name__)
+    manager.user_loader(load_user)
+    manager.request_loader(load_bearer)
 
     # Per IP for everything, and per (account, IP) for failures only: a stranger elsewhere
     # cannot lock the owner out, and the owner's successful logins never count.
-    @bp.route("/login", methods=["GET", "POST"])
-    @limiter.limit(lambda: server.config["MICROBILL"].login_rate_per_ip, key_func=client_ip, methods=["POST"])
-    @limiter.limit(
-        lambda: server.config["MICROBILL"].login_rate_per_account_ip,
-        key_func=_account_ip_key,
-        methods=["POST"],
-        deduct_when=lambda response: response.status_code != 302,
-    )
-    def login():
-        lang = ui_lang()
-        form = LoginForm()
-        error = None
-        if form.validate_on_submit():
-            with store().write() as db:
-                user = accounts.authenticate(db, form.email.data, form.password.data)
-                if user is not None:
-                    row = accounts.open_session(db, user, ip=client_ip())
-                    who = SessionUser(row.id, user.id, user.email, row.authenticated_at)
-            if user is not None:
-                fresh_session()  # a new session on login (no fixation)
-                login_user(who)
-                return redirect(_safe_next(request.args.get("next")))
-            error = t("auth.invalid", lang)
-        elif request.method == "POST":
-            error = t("auth.invalid", lang)
-        status = 401 if error else 200
-        return render_template("login.html", form=form, error=error, t=t, lang=lang), status
+    def per_ip():
+        return limiter.limit(_per_ip_rate, key_func=client_ip, methods=["POST"])
 
-    @bp.route("/register", methods=["GET", "POST"])
-    @limiter.limit(lambda: server.config["MICROBILL"].login_rate_per_ip, key_func=client_ip, methods=["POST"])
-    def register():
-        lang = ui_lang()
-        form = RegisterForm()
-        errors: list[str] = []
-        if form.validate_on_submit():
-            try:
-                with store().write() as db:
-                    user = accounts.create_user(db, form.email.data, form.password.data)
-                    row = accounts.open_session(db, user, ip=client_ip())
-                    who = SessionUser(row.id, user.id, user.email, row.authenticated_at)
-            except accounts.EmailTaken:
-                errors.append(t("auth.taken", lang))
-            else:
-                fresh_session()
-                login_user(who)
-                return redirect("/")
-        elif request.method == "POST":
-            errors = _register_errors(form, lang)
-        status = 400 if errors else 200
-        return render_template("register.html", form=form, errors=errors, t=t, lang=lang), status
-
-    @bp.route("/logout", methods=["POST"])
-    @login_required
-    def logout():
-        with store().write() as db:
-            accounts.close_session(db, current_user.id)
-        logout_user()
-        fresh_session()
-        return redirect(url_for("auth.login"))
-
+    per_account_ip = limiter.limit(_per_account_ip_rate, key_func=_account_ip_key, methods=["POST"],
+                                   deduct_when=lambda response: response.status_code != 302)
+    bp = Blueprint("auth", __name__)
+    bp.add_url_rule("/login", "login", per_ip()(per_account_ip(login)), methods=["GET", "POST"])
+    bp.add_url_rule("/register", "register", per_ip()(register), methods=["GET", "POST"])
+    bp.add_url_rule("/logout", "logout", login_required(logout), methods=["POST"])
     server.register_blueprint(bp)
 
 
