@@ -54,7 +54,6 @@ class UTCDateTime(TypeDecorator):
 
 # The largest value an `Integer` column holds on every backend (PostgreSQL INTEGER is 32-bit): ids and amounts
 # that arrive from outside are bounded by it, or the database refuses them with an error instead of "not found".
-DB_INT_MAX = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -257,7 +256,7 @@ class Budget(Base):
 
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True)
     amount: Mapped[int] = mapped_column(Integer)
-    thresholds: Mapped[str] = mapped_column(String(60), default="50,80,100")  # percents
+    thresholds: Mapped[str] = mapped_column(String(60))  # percents; new budgets take Settings.budget_thresholds
     large_charge: Mapped[int | None] = mapped_column(Integer)  # "single charge over X" won
     notify_new_merchant: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
+DB_INT_MAX = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL); ids from outside are bounded to it
 
 CARRIERS = ("KT", "SKT", "LGU+", "MVNO")
 CARRIER_ALIASES = {"KTF": "KT", "LGT": "LGU+", "LG U+": "LGU+", "LGU": "LGU+", "SK": "SKT", "알뜰폰": "MVNO"}
