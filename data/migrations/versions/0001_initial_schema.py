@@ -16,7 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+    _accounts()
+    _audit_and_limits()
+    _transactions()
+
+
+def _accounts() -> None:
+    """Users, their lines and their sessions."""
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -51,6 +57,9 @@ def upgrade() -> None:
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+
+def _audit_and_limits() -> None:
+    """The audit log and the limit history."""
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -79,6 +88,9 @@ def upgrade() -> None:
     with op.batch_alter_table('line_limits', schema=None) as batch_op:
         batch_op.create_index('ix_line_limits_line_bucket_from', ['line_id', 'bucket', 'effective_from'], unique=False)
 
+
+def _transactions() -> None:
+    """Charges, cancellations and declines."""
     op.create_table('transactions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -107,8 +119,6 @@ def upgrade() -> None:
     with op.batch_alter_table('transactions', schema=None) as batch_op:
         batch_op.create_index('ix_transactions_line_month', ['line_id', 'usage_month', 'bucket', 'status'], unique=False)
         batch_op.create_index('ix_transactions_line_occurred', ['line_id', 'occurred_at'], unique=False)
-
-    
 
 
 def downgrade() -> None:

@@ -16,7 +16,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+    _tokens_rules_mappings()
+    _alerts_bills_budgets()
+    _links_and_notifications()
+    _payments_and_columns()
+
+
+def _tokens_rules_mappings() -> None:
+    """API tokens, category rules, remembered import mappings."""
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -51,6 +58,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_mappings')),
     sa.UniqueConstraint('user_id', 'signature', name='uq_import_mappings_user_signature')
     )
+
+
+def _alerts_bills_budgets() -> None:
+    """Alerts, bills, budgets and recurring-charge exclusions."""
     op.create_table('alerts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -109,6 +120,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recurring_exclusions')),
     sa.UniqueConstraint('line_id', 'merchant', name='uq_recurring_exclusions_line_merchant')
     )
+
+
+def _links_and_notifications() -> None:
+    """Block-now links and the notification outbox."""
     op.create_table('block_links',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -134,6 +149,9 @@ def upgrade() -> None:
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_pending', ['status', 'next_attempt_at'], unique=False)
 
+
+def _payments_and_columns() -> None:
+    """Payments; block and due-day columns on lines and users."""
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bill_id', sa.Integer(), nullable=False),
@@ -164,8 +182,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_day', sa.Integer(), nullable=True))
-
-    
 
 
 def downgrade() -> None:
