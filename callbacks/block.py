@@ -6,12 +6,12 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from callbacks.common import prefs_of, user_id
-from callbacks.shell import line_label
 from dashboard.context import store
 from dashboard.services import lines as lines_service
 from dashboard.services.errors import NotFound
 from dashboard.web.auth import client_ip
 from layouts import block as block_layout
+from layouts.shell import line_label
 
 
 def block_selected(line_id: object, lang: str):

@@ -6,8 +6,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from dashboard.context import settings, store
-from dashboard.services.forecast import page_forecast
+from dashboard.context import store
 from dashboard.services.lines import line_of_user
 from dashboard.text.i18n import pick_lang
 
@@ -28,8 +27,3 @@ def prefs_of(prefs: dict | None) -> tuple[str, str]:
     prefs = prefs or {}
     theme = prefs.get("theme") if prefs.get("theme") in ("light", "dark") else "light"
     return pick_lang(prefs.get("lang")), theme
-
-
-def forecast_now(line: Any) -> dict:
-    """An owned line's bill forecast as of now, as plain data (ISO dates) for layouts and figures."""
-    return page_forecast(store(), settings(), user_id(), line.id) or {}

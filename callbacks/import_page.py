@@ -25,7 +25,6 @@ from dash import ALL, Dash, DiskcacheManager, Input, Output, State, html, no_upd
 
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
-from callbacks.shell import line_label
 from dashboard.context import settings, store
 from dashboard.services.import_staging import (
     choose_mapping,
@@ -38,6 +37,7 @@ from dashboard.services.import_staging import (
 from dashboard.services.imports import IGNORE, MAPPING_FIELDS, ImportRefused, Problem
 from dashboard.text.i18n import t
 from layouts import import_page as view
+from layouts.shell import line_label
 
 JOB_INTERVAL_MS = 300  # how often the browser asks the background job for progress
 

@@ -7,7 +7,6 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 from callbacks.common import prefs_of, user_id
 from dashboard.context import store
 from dashboard.services.lines import lines_of_user
-from layouts.shell import line_label as line_label  # re-exported: other pages name lines the same way
 from layouts.shell import line_options, not_found
 
 
