@@ -7,6 +7,7 @@ from dash import ALL, Dash, Input, Output, State, no_update
 from callbacks import Page
 from callbacks.bell import clicked_index, mark_read
 from callbacks.common import prefs_of, user_id
+from callbacks.disputes import with_windows
 from dashboard.context import store
 from dashboard.services import alerts as alerts_service
 from dashboard.services.errors import NotFound
@@ -34,7 +35,8 @@ def listing(line_id, kind, unread, _version, prefs):
                                            unread=True if unread else None, limit=PAGE_SIZE)
     except NotFound:  # not their line: show nothing
         return alert_list([], lang, "alert-read", "alerts.none"), ""
-    return alert_list(items, lang, "alert-read", "alerts.none"), t("alerts.count", lang, count=len(items))
+    listed = with_windows(items, lang, full=True)  # charges' cancellation window, fraud steps, dispute pack
+    return alert_list(listed, lang, "alert-read", "alerts.none"), t("alerts.count", lang, count=len(items))
 
 
 def read_one(_clicks, version):

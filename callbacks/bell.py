@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.common import prefs_of, user_id
+from callbacks.disputes import with_windows
 from dashboard.context import store
 from dashboard.services import alerts as alerts_service
 from dashboard.services.errors import NotFound
@@ -34,7 +35,7 @@ def mark_read(alert_id: int | None) -> bool:
 def bell(_tick, _path, _version, is_open, prefs):
     lang, _ = prefs_of(prefs)
     summary = alerts_service.bell(store(), user_id(), lang, with_items=bool(is_open))
-    items = summary.items
+    items = with_windows(summary.items, lang, full=False)  # the charges' cancellation window
     listing = no_update if items is None else bell_layout.alert_list(items, lang, "bell-read", "alerts.bell_empty")
     return *bell_layout.badge(summary.count, lang), listing
 

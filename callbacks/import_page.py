@@ -11,6 +11,10 @@
    staged record (written by step 2) and never from the browser; the commit re-checks
    ownership in its transaction.
 4. `confirm` / `apply_mapping` / `cancel` are normal callbacks that move the staged upload on.
+
+A table pasted into the "표 붙여넣기" tab takes the same road from step 2: a clientside check of its
+size, then `stage_pasted` keeps the text (stage_paste refuses text with no table in it) and starts the
+same preview job; the job dict's `source` only words the errors for a paste.
 """
 
 from __future__ import annotations
@@ -21,17 +25,20 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from dash import ALL, Dash, DiskcacheManager, Input, Output, State, html, no_update
+from dash import ALL, Dash, DiskcacheManager, Input, Output, State, ctx, html, no_update
 
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
 from dashboard.context import settings, store
 from dashboard.services.import_staging import (
+    PASTE,
+    Staged,
     choose_mapping,
     commit_staged,
     confirm_staged,
     discard_staged,
     preview_staged,
+    stage_paste,
     stage_upload,
 )
 from dashboard.services.imports import IGNORE, MAPPING_FIELDS, ImportRefused, Problem
@@ -63,6 +70,31 @@ function (contents, filename, config) {
     var size = Math.floor(encoded * 3 / 4) - padding;
     if (size > config.max) { return [{error: config.too_large, name: filename, n: Date.now()}, null]; }
     return [{contents: contents, name: filename, n: Date.now()}, null];
+}
+"""
+
+# The pasted text's size as the server counts it (UTF-8 bytes): text over the limit is never sent.
+CHECK_PASTE = """
+function (clicks, text, config) {
+    if (!clicks) { return window.dash_clientside.no_update; }
+    text = text || '';
+    if (new TextEncoder().encode(text).length > config.max) {
+        return {error: config.paste_too_large, n: Date.now()};
+    }
+    return {text: text, n: Date.now()};
+}
+"""
+
+# dbc.Textarea takes no aria attributes: tie the hint under it to it for screen readers.
+DESCRIBE_PASTE = """
+function (config) {
+    var attach = function (tries) {
+        var box = document.getElementById('import-paste');
+        if (box) { box.setAttribute('aria-describedby', 'import-paste-hint'); }
+        else if (tries > 0) { setTimeout(function () { attach(tries - 1); }, 100); }
+    };
+    if (config) { attach(50); }
+    return window.dash_clientside.no_update;
 }
 """
 
@@ -101,17 +133,8 @@ def register(app: Dash) -> None:
                             prevent_initial_call=True)
     app.clientside_callback(LABEL_INPUT, Output("import-a11y", "data"), Input("import-config", "data"))
     app.callback(Output("import-line", "children"), Input("line-picker", "value"), State("prefs", "data"))(show_line)
-    app.callback(
-        Output("import-job", "data"),
-        Output("import-result", "children"),
-        Output("import-preview", "children", allow_duplicate=True),
-        Output("import-mapping", "children", allow_duplicate=True),
-        Input("import-file", "data"),
-        State("line-picker", "value"),
-        State("prefs", "data"),
-        running=[(Output("import-uploading", "hidden"), False, True)],
-        prevent_initial_call=True,
-    )(stage)
+    _on_sent(app, Input("import-file", "data"), stage, [(Output("import-uploading", "hidden"), False, True)],
+             duplicate=False)
     app.callback(
         Output("import-mapping", "children"),
         Output("import-preview", "children"),
@@ -125,7 +148,8 @@ def register(app: Dash) -> None:
                   Output("import-status", "children")],
         progress_default=[{"width": "0%"}, "0", ""],
         running=[(Output("import-progress-wrap", "hidden"), False, True),
-                 (Output("import-upload", "disabled"), True, False)],
+                 (Output("import-upload", "disabled"), True, False),
+                 (Output("import-paste-preview", "disabled"), True, False)],
         prevent_initial_call=True,
     )(run)
     app.callback(Output("import-job", "data", allow_duplicate=True),
@@ -145,6 +169,35 @@ def register(app: Dash) -> None:
     app.callback(Output("import-job", "data", allow_duplicate=True),
                  Output("import-preview", "children", allow_duplicate=True),
                  Input("import-cancel", "n_clicks"), State("import-job", "data"), prevent_initial_call=True)(cancel)
+    _register_paste(app)
+
+
+def _register_paste(app: Dash) -> None:
+    tabs = [Output(f"import-tab-{source}", prop) for source in view.SOURCES for prop in ("className", "aria-selected")]
+    panes = [Output(f"import-pane-{source}", "hidden") for source in view.SOURCES]
+    app.callback(*tabs, *panes, *[Input(f"import-tab-{source}", "n_clicks") for source in view.SOURCES],
+                 prevent_initial_call=True)(choose_tab)
+    app.clientside_callback(CHECK_PASTE, Output("import-paste-data", "data"), Input("import-paste-preview", "n_clicks"),
+                            State("import-paste", "value"), State("import-config", "data"), prevent_initial_call=True)
+    app.clientside_callback(DESCRIBE_PASTE, Output("import-paste-a11y", "data"), Input("import-config", "data"))
+    _on_sent(app, Input("import-paste-data", "data"), stage_pasted,
+             [(Output("import-paste-preview", "disabled"), True, False)], duplicate=True)
+
+
+def _on_sent(app: Dash, sent: Input, handler: Callable, running: list, *, duplicate: bool) -> None:
+    """`handler(sent, line_id, prefs)` starts an import from what the browser sent (_start): it sets the job
+    and the result line, and empties the preview and the mapping."""
+    app.callback(
+        Output("import-job", "data", allow_duplicate=duplicate),
+        Output("import-result", "children", allow_duplicate=duplicate),
+        Output("import-preview", "children", allow_duplicate=True),
+        Output("import-mapping", "children", allow_duplicate=True),
+        sent,
+        State("line-picker", "value"),
+        State("prefs", "data"),
+        running=running,
+        prevent_initial_call=True,
+    )(handler)
 
 
 def show_line(line_id, prefs):
@@ -153,17 +206,32 @@ def show_line(line_id, prefs):
     return view.line_text(lang, line_label(line, lang) if line else None)
 
 
+def choose_tab(*_clicks):
+    chosen = str(ctx.triggered_id or "").removeprefix("import-tab-")
+    return view.tab_state(chosen) if chosen in view.SOURCES else [no_update] * (3 * len(view.SOURCES))
+
+
 def stage(upload, line_id, prefs):
+    return _start(prefs, upload, lambda sent: stage_upload(store(), settings(), user_id(), line_id,
+                                                           _decode(sent.get("contents")), sent.get("name")))
+
+
+def stage_pasted(pasted, line_id, prefs):
+    return _start(prefs, pasted, lambda sent: stage_paste(store(), settings(), user_id(), line_id, sent.get("text")))
+
+
+def _start(prefs, sent, keep: Callable[[dict], Staged]):
+    """What the browser sent (a file, or pasted text) kept by `keep`, and the preview job started; or why not
+    (the browser's own size check, or the service's refusal)."""
     lang, _ = prefs_of(prefs)
-    upload = upload if isinstance(upload, dict) else {}
-    if upload.get("error"):
-        return None, view.notice_view(str(upload["error"])), None, None
+    sent = sent if isinstance(sent, dict) else {}
+    if sent.get("error"):
+        return None, view.notice_view(str(sent["error"])), None, None
     try:
-        staged = stage_upload(store(), settings(), user_id(), line_id, _decode(upload.get("contents")),
-                              upload.get("name"))
+        staged = keep(sent)
     except ImportRefused as refused:
         return None, view.notice_view(refused.errors[0].text(lang)), None, None
-    return _job(staged.token, "preview"), None, None, None
+    return _job(staged.token, "preview", staged.source), None, None, None
 
 
 def run(set_progress, job, prefs):
@@ -178,7 +246,7 @@ def run(set_progress, job, prefs):
             return _commit(progress, lang, job.get("token"))
         return _preview(progress, lang, job.get("token"))
     except ImportRefused as refused:
-        return _refused(lang, refused)
+        return _refused(lang, refused, job.get("source") == PASTE)
 
 
 def confirm(clicks, job, line_id, prefs):
@@ -190,7 +258,7 @@ def confirm(clicks, job, line_id, prefs):
     except ImportRefused as refused:
         return no_update, view.notice_view(refused.errors[0].text(lang))
     notice = view.notice_view(t("import.line_changed", lang)) if step == "preview" else None
-    return _job(_token(job), step), notice
+    return _job(_token(job), step, _source(job)), notice
 
 
 def apply_mapping(clicks, values, ids, job, prefs):
@@ -202,7 +270,7 @@ def apply_mapping(clicks, values, ids, job, prefs):
         choose_mapping(settings(), user_id(), _token(job), chosen)
     except ImportRefused as refused:
         return no_update, refused.errors[0].text(lang)
-    return _job(_token(job), "preview"), ""
+    return _job(_token(job), "preview", _source(job)), ""
 
 
 def cancel(clicks, job):
@@ -221,13 +289,17 @@ def _manager(instance: str) -> DiskcacheManager:
     return DiskcacheManager(diskcache.Cache(str(folder)), expire=3600)
 
 
-def _job(token: str, step: str) -> dict:
+def _job(token: str, step: str, source: object = None) -> dict:
     # `n` makes every request a new job (the manager keys jobs by their arguments).
-    return {"token": token, "step": step, "n": secrets.token_hex(4)}
+    return {"token": token, "step": step, "n": secrets.token_hex(4), "source": source}
 
 
 def _token(job: object) -> object:
     return job.get("token") if isinstance(job, dict) else None
+
+
+def _source(job: object) -> object:
+    return job.get("source") if isinstance(job, dict) else None
 
 
 def _decode(contents: object) -> bytes | None:
@@ -269,13 +341,13 @@ def _commit(progress: Progress, lang: str, token: object):
     return None, None, view.done_view(lang, summary.added, summary.duplicates)
 
 
-def _refused(lang: str, refused: ImportRefused):
+def _refused(lang: str, refused: ImportRefused, pasted: bool = False):
     if refused.kind in ("expired", "line"):
         return None, None, view.notice_view(refused.errors[0].text(lang))
     ask = refused.ask
     mapping = view.mapping_view(lang, ask.columns, ask.samples, ask.chosen, MAPPING_FIELDS, IGNORE) if ask else None
-    return mapping, None, _errors(lang, refused.errors) if refused.errors else None
+    return mapping, None, _errors(lang, refused.errors, pasted) if refused.errors else None
 
 
-def _errors(lang: str, errors: list[Problem]) -> html.Div:
-    return view.errors_view(lang, [(e.row, e.text(lang)) for e in errors])
+def _errors(lang: str, errors: list[Problem], pasted: bool) -> html.Div:
+    return view.errors_view(lang, [(e.row, e.text(lang)) for e in errors], pasted)

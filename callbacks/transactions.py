@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
+from callbacks.disputes import grid_rows, selected_note
 from dashboard.context import settings, store
 from dashboard.services import exports
 from dashboard.services import transactions as tx_service
@@ -51,7 +52,7 @@ def get_rows(request, line_id, *rest):
     page = tx_service.grid_page(store(), user_id(), line_id, controls, request) if isinstance(request, dict) else None
     if page is None:
         return EMPTY_PAGE
-    rows = {"rowData": [tx_layout.grid_row(row, lang) for row in page.rows]}
+    rows = {"rowData": grid_rows(page.rows, [tx_layout.grid_row(row, lang) for row in page.rows], lang)}
     return rows if page.count is None else {**rows, "rowCount": page.count}
 
 
@@ -77,7 +78,7 @@ def on_select(rows, _version, prefs):
     row = tx_service.selected_row(store(), user_id(), selected_id(rows))
     if row is None:
         return t("tx.selected.none", lang), None, t("tx.recat.always", lang, merchant="…"), True
-    summary = tx_layout.selected_summary(tx_layout.grid_row(row, lang), lang)
+    summary = [tx_layout.selected_summary(tx_layout.grid_row(row, lang), lang), *selected_note(row, lang)]
     return summary, row["category"], t("tx.recat.always", lang, merchant=row["merchant"]), False
 
 

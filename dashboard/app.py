@@ -16,6 +16,7 @@ from dashboard.settings import Settings, load_settings
 from dashboard.text.i18n import pick_lang, t
 from dashboard.web.auth import client_ip, init_auth
 from dashboard.web.block_link_routes import init_block_links
+from dashboard.web.dispute_routes import init_disputes
 from dashboard.web.export_routes import init_export
 from dashboard.web.security import init_security
 from data.db import Store
@@ -91,6 +92,7 @@ def _make_server(settings: Settings) -> Flask:
     init_api(server)
     init_block_links(server)  # the mailed block-now link (/b/<token>)
     init_export(server)
+    init_disputes(server)  # dispute-pack PDF/CSV downloads
     return server
 
 

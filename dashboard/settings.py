@@ -34,6 +34,7 @@ class Settings:
     demo_seed: int = 2025
     # Alerts and their delivery (issue #6). Mail is off while smtp_host is empty, the webhook while webhook_url is.
     base_url: str = "http://127.0.0.1:8050"  # absolute links in mail (block-now link)
+    public_url: str | None = None  # the intake URL shown on /ingest; None → the request's own host
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_tls: str = "none"  # none | starttls | ssl
@@ -60,9 +61,13 @@ class Settings:
     fraud_small_count: int = 5
     fraud_small_max_amount: int = 10_000
     fraud_small_window_minutes: int = 10
+    fraud_auth_code_count: int = 3  # authentication-code messages within the window below: a fraud signal
+    fraud_auth_code_window_minutes: int = 10
     block_link_ttl_hours: int = 24
     alert_news_hours: int = 24  # a charge of an earlier month still gets large-charge/new-merchant alerts this long
     import_max_bytes: int = 20_000_000  # largest history file accepted for import (issue #3)
+    ingest_max_bytes: int = 16_384  # largest forwarded text message body (docs/ingest.md)
+    ingest_rate: str = "30 per minute"  # per intake token (Flask-Limiter syntax)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

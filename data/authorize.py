@@ -184,7 +184,7 @@ class CancelRefused(Exception):
 
 
 def cancel_payment(session: Session, user_id: int, transaction_id: int, *, ip: str | None = None,
-                   now: datetime | None = None) -> Transaction:
+                   now: datetime | None = None, source: str = "api") -> Transaction:
     """Record a cancellation of an approved payment and return the cancellation row.
 
     Same KST month: the row offsets the payment (usage and the bill go down, limit comes back).
@@ -203,7 +203,7 @@ def cancel_payment(session: Session, user_id: int, transaction_id: int, *, ip: s
     cancellation = Transaction(
         line_id=line_id, merchant=payment.merchant, merchant_key=payment.merchant_key, pg=payment.pg,
         product=payment.product, category=payment.category, bucket=payment.bucket, amount=payment.amount,
-        status="cancelled", pay_type=payment.pay_type, source="api", external_id=f"{CANCEL_PREFIX}{payment.id}",
+        status="cancelled", pay_type=payment.pay_type, source=source, external_id=f"{CANCEL_PREFIX}{payment.id}",
         cancels_id=payment.id, refund=usage_month(now) != payment.usage_month,
     )
     cancellation.set_time(now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import String, delete, func, select, type_coerce
+from sqlalchemy import String, delete, func, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,21 +39,25 @@ def history_months(session: Session, line_id: int, as_of: datetime, max_rows: in
     return HISTORY_MONTHS
 
 
-def history_frame(session: Session, line_id: int, as_of: datetime, months: int | None = None) -> pd.DataFrame:
+def history_frame(session: Session, line_id: int, as_of: datetime, months: int | None = None,
+                  extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`extra`: more Transaction columns to read (the subscriptions page adds "pg" and "pay_type")."""
     window = months_back(usage_month(as_of), months or history_months(session, line_id, as_of))
     # The time comes back raw (naive UTC: SQLite text, a datetime from PostgreSQL) and pandas converts the
     # whole column at once; UTCDateTime's per-row conversion would triple the cost of a big history.
     raw_time = type_coerce(Transaction.occurred_at, RAW_TIME)
     rows = session.execute(
         select(Transaction.id, raw_time, Transaction.amount, Transaction.merchant,
-               Transaction.status, Transaction.bucket, Transaction.cancels_id, Transaction.refund)
+               Transaction.status, Transaction.bucket, Transaction.cancels_id, Transaction.refund,
+               *(getattr(Transaction, name) for name in extra))
         .where(Transaction.line_id == line_id, Transaction.usage_month >= window[0],
                Transaction.status != "declined", Transaction.occurred_at < as_of)
         .order_by(Transaction.occurred_at)
     ).all()
     # Column-wise: pandas probes every Row object for a mapping interface otherwise (a third of the time).
-    columns = zip(*rows, strict=True) if rows else ([] for _ in COLUMNS)
-    frame = pd.DataFrame(dict(zip(COLUMNS, columns, strict=True)))
+    names = [*COLUMNS, *extra]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names)
+    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
     if not frame.empty:
         times = frame["occurred_at"]
         text = isinstance(times.iloc[0], str)
@@ -63,17 +67,27 @@ def history_frame(session: Session, line_id: int, as_of: datetime, months: int |
 
 
 def excluded_merchants(session: Session, line_id: int) -> list[str]:
-    return list(session.scalars(select(RecurringExclusion.merchant).where(RecurringExclusion.line_id == line_id)))
+    """The merchants marked as cancelled (not those marked "not a subscription": they still charge)."""
+    return list(session.scalars(select(RecurringExclusion.merchant).where(
+        RecurringExclusion.line_id == line_id, RecurringExclusion.reason == "cancelled")))
 
 
-def exclude_recurring(session: Session, line_id: int, merchant: str, user_id: int) -> bool:
-    """Mark a recurring charge as cancelled by the user; False when it already was."""
-    try:
-        with session.begin_nested():
-            session.add(RecurringExclusion(line_id=line_id, merchant=merchant))
-    except IntegrityError:
-        return False
-    audit(session, "forecast.exclude_recurring", user_id=user_id, line_id=line_id, merchant=merchant)
+MARK_AUDIT = {"cancelled": "forecast.exclude_recurring", "not_subscription": "subscriptions.not_subscription"}
+
+
+def exclude_recurring(session: Session, line_id: int, merchant: str, user_id: int, reason: str = "cancelled") -> bool:
+    """Mark a recurring charge as cancelled by the user (reason "not_subscription": not a subscription at
+    all, data/subscriptions.py); a merchant has one mark, the latest. False when it already was so."""
+    changed = session.execute(update(RecurringExclusion).where(
+        RecurringExclusion.line_id == line_id, RecurringExclusion.merchant == merchant,
+        RecurringExclusion.reason != reason).values(reason=reason)).rowcount
+    if not changed:
+        try:
+            with session.begin_nested():
+                session.add(RecurringExclusion(line_id=line_id, merchant=merchant, reason=reason))
+        except IntegrityError:
+            return False
+    audit(session, MARK_AUDIT[reason], user_id=user_id, line_id=line_id, merchant=merchant)
     return True
 
 

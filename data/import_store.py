@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data import charge_matching
 from data.audit import audit
 from data.categorize import apply_rules
 from data.importing.model import ImportedRow
@@ -119,7 +120,31 @@ def new_rows(session: Session, line_id: int, rows: Sequence[ImportedRow]) -> lis
         if row.external_id not in stored:
             stored.add(row.external_id)  # a repeated id later in the same list is a duplicate too
             fresh.append(row)
-    return fresh
+    return _without_message_charges(session, line_id, fresh)
+
+
+def _without_message_charges(session: Session, line_id: int, rows: list[ImportedRow]) -> list[ImportedRow]:
+    """Drop the payments a forwarded text message already recorded (data.charge_matching): the file's row
+    and the message's are one transaction, and the import counts it as a duplicate."""
+    payments = [row for row in rows if row.status == "approved" and not row.partial]
+    if not payments:
+        return rows
+    window = charge_matching.DEFAULT_WINDOW
+    stored = charge_matching.candidates(session, line_id, min(r.occurred_at for r in payments) - window,
+                                        max(r.occurred_at for r in payments) + window, sources=("message",))
+    if not stored:
+        return rows
+    taken: set[int] = set()  # stored message rows already matched: each stands for one payment
+    duplicates: set[int] = set()  # positions in `rows`
+    for index, row in enumerate(rows):
+        if row.status != "approved" or row.partial:
+            continue
+        found = charge_matching.match_one((c for c in stored if c.id not in taken), row.occurred_at, row.amount,
+                                          row.merchant_key, "", window, incoming_is_message=False)
+        if found is not None:
+            taken.add(found.id)
+            duplicates.add(index)
+    return [row for index, row in enumerate(rows) if index not in duplicates]
 
 
 # ---- the bulk insert ----------------------------------------------------------------------------

@@ -141,6 +141,11 @@ class Transaction(Base):
         Index("ix_transactions_line_merchant_product", "line_id", "merchant", "product"),
         Index("ix_transactions_line_category", "line_id", "category", "occurred_at"),
         Index("ix_transactions_line_merchant_key", "line_id", "merchant_key"),
+        # A merchant's latest charges, newest first: the subscription alerts' history (migration 0006).
+        Index("ix_transactions_line_merchant_occurred", "line_id", "merchant", "occurred_at"),
+        # Charges read from text messages: an import looks them up to drop the same payment (data.charge_matching).
+        Index("ix_transactions_line_message_occurred", "line_id", "occurred_at",
+              sqlite_where=text("source = 'message'"), postgresql_where=text("source = 'message'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -337,7 +342,8 @@ class ImportMapping(Base):
 
 
 class RecurringExclusion(Base):
-    """A recurring charge the user marked as cancelled: left out of the forecast."""
+    """A recurring charge the user marked: "cancelled" (left out of the forecast) or "not_subscription"
+    (not listed as a subscription, no subscription alerts: data/subscriptions.py)."""
 
     __tablename__ = "recurring_exclusions"
     __table_args__ = (UniqueConstraint("line_id", "merchant", name="uq_recurring_exclusions_line_merchant"),)
@@ -345,4 +351,63 @@ class RecurringExclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
     merchant: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(20), default="cancelled", server_default="cancelled")
+
+
+class IntakeToken(Base):
+    """A line's secret intake URL (/ingest/<token>) for phone automations that cannot send headers.
+    Only the SHA-256 is stored; the token is shown once. Rotating revokes the old one."""
+
+    __tablename__ = "intake_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundMessage(Base):
+    """Every text message forwarded for a line, with what came of it: the intake's audit and the inbox
+    (outcome "inbox": not understood, waiting for the user to mark amount and merchant)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        # The same message posted twice is one row (and one charge): fingerprint of sender, text and time.
+        UniqueConstraint("line_id", "fingerprint", name="uq_inbound_messages_line_fingerprint"),
+        Index("ix_inbound_messages_line_received", "line_id", "received_at"),
+        Index("ix_inbound_messages_line_outcome", "line_id", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sender: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))  # api | ingest
+    kind: Mapped[str] = mapped_column(String(20))  # data.vocab.MESSAGE_KINDS
+    # stored | duplicate | unmatched (a cancellation of nothing known) | event | ignored | smishing | inbox | learned
+    outcome: Mapped[str] = mapped_column(String(12))
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id", ondelete="SET NULL"))
+    amount: Mapped[int | None] = mapped_column(Integer)
+    merchant: Mapped[str | None] = mapped_column(String(200))
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageTemplate(Base):
+    """A sender's message shape, taught once from an inbox message (amount and merchant marked):
+    the sender's next messages are read by it (data/importing/messages.py)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (Index("ix_message_templates_user_sender", "user_id", "sender"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(40))  # normalised: digits of a number, or the name
+    pattern: Mapped[str] = mapped_column(Text)  # a regular expression with groups `amount` and `merchant`
+    bucket: Mapped[str] = mapped_column(String(16), default="micropayment")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

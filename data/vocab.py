@@ -23,9 +23,13 @@ LINE_STATUSES = ("active", "blocked", "restricted")
 TX_STATUSES = ("approved", "cancelled", "declined")
 MANUAL_STATUSES = ("approved", "declined")  # added by hand; a cancellation is marked on its payment instead
 PAY_TYPES = ("one_off", "recurring")
-SOURCES = ("api", "import", "manual", "demo")
+# "message": a charge read from a payment text message the phone forwarded (dashboard/services/messages.py).
+SOURCES = ("api", "import", "manual", "demo", "message")
 ALERT_KINDS = ("budget_threshold", "forecast_over_budget", "large_charge", "new_merchant", "fraud_burst",
-               "blocked_attempt", "import_summary")
+               "blocked_attempt", "import_summary", "auth_code_burst", "smishing", "blocked_charge",
+               "subscription_new", "subscription_price_rise")
+# What a forwarded text message turned out to be (dashboard/services/messages.py, docs/ingest.md).
+MESSAGE_KINDS = ("charge", "cancellation", "auth_code", "subscription_notice", "ignored", "unrecognised")
 
 # Spending categories (stored codes). The UI shows Korean labels from the message catalogue.
 CATEGORIES = (

@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from dashboard.text.formatting import won
 from dashboard.text.i18n import t
+from layouts.disputes import alert_parts
 
 REFRESH_MS = 10_000  # the bell polls this often; it also refreshes on navigation and on read marks
 KIND_COLORS = {"fraud_burst": "danger", "blocked_attempt": "danger", "large_charge": "warning",
@@ -65,7 +66,7 @@ def alert_item(item: dict, lang: str, button_type: str) -> html.Div:
         className="d-flex align-items-center flex-wrap gap-1 mb-1",
     )
     return html.Div(
-        [head, html.P(item["text"], className="mb-0 alert-text")],
+        [head, html.P(item["text"], className="mb-0 alert-text"), *alert_parts(item, lang)],
         className="list-group-item" + ("" if read else " list-group-item-unread"),
         **{"data-alert-id": str(item["id"]), "data-kind": item["kind"], "data-read": "1" if read else "0"},
     )

@@ -1,4 +1,4 @@
-"""/import: upload, column mapping, preview, confirmation, progress and results. Pure.
+"""/import: upload or paste, column mapping, preview, confirmation, progress and results. Pure.
 
 Every cell from the user's file is passed as a plain string child (Dash renders it as text).
 """
@@ -14,10 +14,12 @@ from dash import dcc, html
 from dashboard.text.formatting import won
 from dashboard.text.i18n import t
 from data.vocab import to_kst
+from layouts import message_inbox
 from layouts.components import section
 
 ACCEPT = ".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ERRORS_SHOWN = 50
+PASTE_FORMAT = "paste"  # the file format the importer reports for a paste (data.importing.paste.PASTE_FORMAT)
 # Amounts right-aligned with tabular digits; a gap before the status that follows them.
 _CELL_CLASS = {"row": "text-nowrap", "when": "text-nowrap", "amount": "text-end amount text-nowrap",
                "status": "ps-3 text-nowrap"}
@@ -29,7 +31,8 @@ def size_text(max_bytes: int) -> str:
 
 def page(lang: str, max_bytes: int) -> html.Div:
     config = {"max": max_bytes, "too_large": t("import.too_large", lang, limit=size_text(max_bytes)),
-              "input_label": t("import.drop", lang)}
+              "input_label": t("import.drop", lang),
+              "paste_too_large": t("import_paste.too_large", lang, limit=size_text(max_bytes))}
     return html.Div(
         [
             html.H1(t("import.title", lang), className="h4 mb-3"),
@@ -37,21 +40,7 @@ def page(lang: str, max_bytes: int) -> html.Div:
                 None,
                 html.P(t("import.intro", lang), className="mb-2"),
                 html.P(id="import-line", className="fw-semibold mb-3"),
-                dcc.Upload(
-                    id="import-upload",
-                    children=html.Div([
-                        html.Div("⇪", className="fs-2 lh-1 mb-2", **{"aria-hidden": "true"}),
-                        html.Div(t("import.drop", lang), className="fw-semibold"),
-                        html.Div(t("import.drop_hint", lang, limit=size_text(max_bytes)),
-                                 className="small text-body-secondary"),
-                    ]),
-                    accept=ACCEPT,
-                    multiple=False,
-                    className="import-drop rounded-3 p-4 text-center",
-                    style={"border": "2px dashed var(--bs-border-color)", "cursor": "pointer"},
-                    style_active={"border": "2px dashed var(--bs-primary)",
-                                  "backgroundColor": "var(--bs-primary-bg-subtle)"},
-                ),
+                source_tabs(lang, upload_area(lang, max_bytes), paste_area(lang, max_bytes)),
                 html.Div(
                     [dbc.Spinner(size="sm", spinner_class_name="me-2"), t("import.uploading", lang)],
                     id="import-uploading", hidden=True, className="small mt-3", role="status",
@@ -77,6 +66,7 @@ def page(lang: str, max_bytes: int) -> html.Div:
             html.Div(id="import-result", role="status", **{"aria-live": "polite"}),
             html.Div(id="import-mapping"),
             html.Div(id="import-preview"),
+            message_inbox.card(lang),  # forwarded texts the parser could not read (callbacks/message_inbox.py)
             dcc.Store(id="import-config", data=config),
             dcc.Store(id="import-file"),
             dcc.Store(id="import-job"),
@@ -84,6 +74,67 @@ def page(lang: str, max_bytes: int) -> html.Div:
         ],
         className="import-page",
     )
+
+
+def upload_area(lang: str, max_bytes: int) -> dcc.Upload:
+    return dcc.Upload(
+        id="import-upload",
+        children=html.Div([
+            html.Div("⇪", className="fs-2 lh-1 mb-2", **{"aria-hidden": "true"}),
+            html.Div(t("import.drop", lang), className="fw-semibold"),
+            html.Div(t("import.drop_hint", lang, limit=size_text(max_bytes)), className="small text-body-secondary"),
+        ]),
+        accept=ACCEPT,
+        multiple=False,
+        className="import-drop rounded-3 p-4 text-center",
+        style={"border": "2px dashed var(--bs-border-color)", "cursor": "pointer"},
+        style_active={"border": "2px dashed var(--bs-primary)", "backgroundColor": "var(--bs-primary-bg-subtle)"},
+    )
+
+
+SOURCES = ("file", "paste")  # the tabs of source_tabs, the first one open
+
+
+def source_tabs(lang: str, upload: Any, paste: Any) -> html.Div:
+    """Two ways in, one preview: a file (CSV/XLSX), or the carrier page's table pasted as text. ARIA tabs
+    of our own (dbc.Tabs points aria-controls at ids that do not exist); callbacks/import_page.py switches
+    them (tab_state)."""
+    tabs = html.Div([_tab(lang, source, source == SOURCES[0]) for source in SOURCES],
+                    role="tablist", className="nav nav-tabs", **{"aria-label": t("import_paste.tabs", lang)})
+    panes = [html.Div(content, id=f"import-pane-{source}", role="tabpanel", hidden=source != SOURCES[0],
+                      className="pt-3", **{"aria-labelledby": f"import-tab-{source}"})
+             for source, content in zip(SOURCES, (upload, paste), strict=True)]
+    return html.Div([tabs, *panes], className="import-sources")
+
+
+def _tab(lang: str, source: str, selected: bool) -> html.Button:
+    return html.Button(t(f"import_paste.tab_{source}", lang), id=f"import-tab-{source}", type="button", role="tab",
+                       className=_TAB_CLASS[selected],
+                       **{"aria-selected": _ARIA[selected], "aria-controls": f"import-pane-{source}"})
+
+
+_TAB_CLASS = {True: "nav-link active", False: "nav-link"}
+_ARIA = {True: "true", False: "false"}
+
+
+def tab_state(chosen: str) -> list[Any]:
+    """What choosing a tab changes: per tab in SOURCES its class and aria-selected, then per pane `hidden`."""
+    tabs = [(_TAB_CLASS[source == chosen], _ARIA[source == chosen]) for source in SOURCES]
+    return [value for pair in tabs for value in pair] + [source != chosen for source in SOURCES]
+
+
+def paste_area(lang: str, max_bytes: int) -> html.Div:
+    """A textarea for the table copied from the carrier's page, its hint and a preview button."""
+    return html.Div([
+        dbc.Label(t("import_paste.label", lang), html_for="import-paste", class_name="fw-semibold"),
+        dbc.Textarea(id="import-paste", rows=8, wrap="off", spellcheck="false", submit_on_enter=False,
+                     class_name="font-monospace small import-paste"),
+        html.Div(t("import_paste.hint", lang, limit=size_text(max_bytes)), id="import-paste-hint",
+                 className="form-text mb-2"),
+        dbc.Button(t("import_paste.preview", lang), id="import-paste-preview", color="primary"),
+        dcc.Store(id="import-paste-data"),
+        dcc.Store(id="import-paste-a11y"),
+    ])
 
 
 def line_text(lang: str, label: str | None) -> str:
@@ -94,9 +145,14 @@ def preview_card(lang: str, found: Any, line_label: str | None) -> dbc.Card:
     """The preview of an upload. `found`: the service's Preview (rows, new, duplicates, file_format,
     encoding, remembered, sample of parsed rows)."""
     counts = {"rows": found.rows, "new": found.new, "duplicates": found.duplicates}
-    detected = " · ".join(filter(None, [(found.file_format or "").upper(), (found.encoding or "").upper(),
+    detected = " · ".join(filter(None, [format_text(lang, found.file_format), (found.encoding or "").upper(),
                                         line_label]))
     return preview_view(lang, counts, detected, found.remembered, [display_row(lang, row) for row in found.sample])
+
+
+def format_text(lang: str, file_format: str | None) -> str:
+    """"CSV", "XLSX", or a paste said in words."""
+    return t("import_paste.source", lang) if file_format == PASTE_FORMAT else (file_format or "").upper()
 
 
 def display_row(lang: str, row: Any) -> dict[str, str]:
@@ -145,8 +201,10 @@ def preview_view(lang: str, counts: dict[str, int], detected: str, remembered: b
         badges,
         *notes,
         html.Div(t("import.first_rows", lang, n=len(rows)), className="small text-body-secondary mb-1"),
+        # Focusable: on a phone the table scrolls sideways, and keyboard users must be able to scroll it too.
         html.Div(dbc.Table([header, body], size="sm", hover=True, className="mb-3 align-middle",
-                           id="import-preview-table"), className="table-responsive"),
+                           id="import-preview-table"), className="table-responsive", tabIndex="0", role="region",
+                 **{"aria-label": t("import.preview_title", lang)}),
         html.Div([action, dbc.Button(t("import.cancel", lang), id="import-cancel", color="secondary",
                                      outline=True)], className="d-flex flex-wrap gap-2"),
         id="import-preview-card",
@@ -186,15 +244,17 @@ def mapping_view(lang: str, columns: Sequence[str], samples: Sequence[Sequence[s
     )
 
 
-def errors_view(lang: str, errors: Sequence[tuple[int, str]]) -> dbc.Alert:
+def errors_view(lang: str, errors: Sequence[tuple[int, str]], pasted: bool = False) -> dbc.Alert:
+    """`pasted`: the errors are a pasted table's (worded so), not a file's."""
     shown = errors[:MAX_ERRORS_SHOWN]
-    items = [html.Li([html.Span(t("import.row", lang, row=row) if row else t("import.file", lang),
+    whole, failed = ("import_paste.whole", "import_paste.failed") if pasted else ("import.file", "import.failed")
+    items = [html.Li([html.Span(t("import.row", lang, row=row) if row else t(whole, lang),
                                 className="fw-semibold me-2"), html.Span(message)])
              for row, message in shown]
     more = [html.P(t("import.more_errors", lang, n=len(errors) - len(shown)), className="mb-0 small")] \
         if len(errors) > len(shown) else []
     return dbc.Alert(
-        [html.H2(t("import.failed", lang), className="h6 alert-heading"),
+        [html.H2(t(failed, lang), className="h6 alert-heading"),
          html.Ul(items, className="mb-1 import-errors ps-3"), *more],
         color="danger", id="import-errors", className="mb-3",
     )

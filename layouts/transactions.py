@@ -16,6 +16,7 @@ from dashboard.text.formatting import won
 from dashboard.text.i18n import t
 from data.vocab import BUCKETS, CATEGORIES, MANUAL_STATUSES, TX_STATUSES, to_kst
 from layouts.components import section
+from layouts.disputes import add_button, basket_card, window_column
 
 PAGE_SIZE = 100  # rows per server request (AG Grid's cacheBlockSize)
 # dbc.Select keeps "" for its hidden placeholder option, so "everything" needs a value of its own.
@@ -71,6 +72,7 @@ def column_defs(lang: str) -> list[dict]:
          **_NUMBER_FILTER},
         {"headerName": t("tx.col.status", lang), "colId": "status", "field": "status_label",
          "minWidth": 110, "width": 130},
+        window_column(lang),  # this month's charges: days left to cancel them off the bill
     ]
 
 
@@ -168,6 +170,7 @@ def selected_panel(lang: str) -> dbc.Card:
                 html.Legend(t("tx.cancel.title", lang), className="h6"),
                 html.P(t("tx.cancel.help", lang), className="small text-body-secondary"),
                 dbc.Button(t("tx.cancel.button", lang), id="tx-cancel", size="sm", color="warning", outline=True),
+                *add_button(lang),
             ],
             id="tx-actions", disabled=True,
         ),
@@ -226,6 +229,7 @@ def page(lang: str) -> html.Div:
             html.H1(t("tx.title", lang), className="h4 mb-3"),
             section(None, filters(lang), toolbar(lang), html.Div(grid(lang), className="tx-grid-wrap")),
             dbc.Row([dbc.Col(selected_panel(lang), lg=6), dbc.Col(manual_form(lang), lg=6)]),
+            basket_card(lang),
             dcc.Store(id="tx-refresh", data=0),  # bumped after a write: the grid re-reads its blocks
             dcc.Store(id="tx-grid-reset", data=0),  # written by the clientside purge (an output is required)
         ],

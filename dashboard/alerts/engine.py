@@ -21,7 +21,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.alerts import rules
+from dashboard.alerts import rules, subscription_rules
 from dashboard.alerts.block_links import create_link
 from dashboard.alerts.delivery.outbox import deliver_after_commit
 from dashboard.alerts.rules import Charge, Finding, FraudParams
@@ -32,6 +32,7 @@ from data.alerts_store import create_alert, detail_of, fired_keys
 from data.budgets import parse_threshold_text
 from data.forecast_input import excluded_merchants, history_frame
 from data.models import Alert, Budget, Line, Notification, Transaction, User, utcnow
+from data.subscriptions import merchant_history
 from data.usage import NET_AMOUNT
 from data.vocab import to_kst, usage_month
 
@@ -91,6 +92,8 @@ def findings_for(session: Session, line: Line, tx: TxRow, now: datetime, setting
     this_month = tx.usage_month == usage_month(now)
     if tx.status == "approved" and (this_month or tx.occurred_at >= now - timedelta(hours=settings.alert_news_hours)):
         findings += _budget_rules(session, line, tx, charge, label, now, settings, this_month=this_month)
+        findings += subscription_rules.findings(label, charge, getattr(tx, "pay_type", None),
+                                                *merchant_history(session, line.id, tx))
     if fraud is not None:  # the fraud alert names this charge and carries the block link already
         findings = [f for f in findings if f is None or f.kind != "large_charge"]
     return [f for f in findings if f is not None]

@@ -20,7 +20,7 @@ from data.vocab import ALERT_KINDS, to_kst
 
 KINDS = ALERT_KINDS
 # Kinds whose mail carries a "block now" link: the charge may not be the owner's.
-BLOCKABLE = ("fraud_burst", "large_charge")
+BLOCKABLE = ("fraud_burst", "large_charge", "auth_code_burst")
 PATTERNS = ("night", "voucher", "small")
 
 

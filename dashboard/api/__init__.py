@@ -17,6 +17,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from dashboard.api.messages import INGEST_PREFIX, ingest_blp
 from dashboard.api.registry import blueprints
 from dashboard.api.schemas import ErrorSchema
 from data.vocab import DB_INT_MAX
@@ -46,7 +47,8 @@ class ErrorResponses(BasePlugin):
         for operation in (operations or {}).values():
             # flask-smorest keys some responses by int, some by str: one key per status code.
             responses = {str(status): response for status, response in operation.get("responses", {}).items()}
-            responses.setdefault("401", "UNAUTHORIZED")  # the guard: no session and no valid bearer token
+            if operation.get("security") != []:  # /ingest/<token>: the URL is the credential
+                responses.setdefault("401", "UNAUTHORIZED")  # the guard: no session and no valid bearer token
             if path and "{" in path:
                 responses.setdefault("404", "NOT_FOUND")  # ids are looked up among the caller's own
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
@@ -77,6 +79,7 @@ def init_api(server: Flask) -> Api:
     for blueprint in blueprints():
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
         names.add(blueprint.name)
+    api.register_blueprint(ingest_blp, url_prefix=INGEST_PREFIX)  # outside /api/v1, in the same document
 
     @server.before_request
     def unknown_api_paths():
@@ -88,12 +91,12 @@ def init_api(server: Flask) -> Api:
     @server.errorhandler(HTTPException)
     def json_errors(err: HTTPException):
         # API clients always get JSON, never an HTML error page.
-        if not request.path.startswith(API_PREFIX):
+        if not request.path.startswith((API_PREFIX, INGEST_PREFIX + "/")):
             return err
         data = getattr(err, "data", None) or {}  # flask-smorest's abort(..., message=…) and 422 details
         body = {"error": err.name.lower().replace(" ", "_"), "message": data.get("message") or err.description}
         if data.get("errors") or data.get("messages"):
             body["errors"] = data.get("errors") or data.get("messages")
-        return jsonify(body), err.code
+        return jsonify(body), err.code, data.get("headers") or {}  # e.g. Retry-After on a 429
 
     return api

@@ -135,11 +135,28 @@ class Payments:
     names: np.ndarray
     month: np.ndarray
     day_of_month: np.ndarray
+    rows: np.ndarray | None = None  # each payment's position in the frame it came from
 
     @classmethod
     def empty(cls) -> Payments:
         ints = np.zeros(0, dtype=np.int64)
-        return cls(np.zeros(0), ints, ints, np.array([], dtype=object), ints, ints)
+        return cls(np.zeros(0), ints, ints, np.array([], dtype=object), ints, ints, ints)
+
+    @classmethod
+    def of(cls, t: np.ndarray, amount: np.ndarray, merchant: np.ndarray, names: np.ndarray,
+           rows: np.ndarray | None = None) -> Payments:
+        """Payments from time-sorted arrays (KST float days), the calendar columns derived."""
+        days = np.floor(t).astype(np.int64).astype("datetime64[D]")
+        months = days.astype("datetime64[M]")
+        return cls(
+            t=t,
+            amount=amount,
+            merchant=merchant.astype(np.int64),
+            names=np.asarray(names, dtype=object),
+            month=months.astype(np.int64),
+            day_of_month=(days - months.astype("datetime64[D]")).astype(np.int64) + 1,
+            rows=rows,
+        )
 
     def __len__(self) -> int:
         return len(self.t)
@@ -158,13 +175,4 @@ def payments_before(frame: pd.DataFrame | None, as_of: datetime) -> Payments:
     ok = ok[np.argsort(t[ok], kind="stable")]
     t = t[ok]
     codes, names = pd.factorize(frame["merchant"].to_numpy()[keep][ok])
-    days = np.floor(t).astype(np.int64).astype("datetime64[D]")
-    months = days.astype("datetime64[M]")
-    return Payments(
-        t=t,
-        amount=amount[ok],
-        merchant=codes.astype(np.int64),
-        names=np.asarray(names, dtype=object),
-        month=months.astype(np.int64),
-        day_of_month=(days - months.astype("datetime64[D]")).astype(np.int64) + 1,
-    )
+    return Payments.of(t, amount[ok], codes, names, rows=keep[ok])

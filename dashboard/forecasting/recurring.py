@@ -145,22 +145,38 @@ def _series_of(payments: Payments, rows: np.ndarray, cut: int, period: str) -> S
 
 def _follow_price_change(payments: Payments, rows: np.ndarray, cut: int) -> np.ndarray:
     """Extend a monthly series past its last charge with the same merchant's next charges a
-    month apart on about the same day, whatever their new price (then kept within tolerance)."""
+    month apart on about the same day, whatever their new price (then kept within tolerance).
+    Of several candidates, one whose price is charged again a month later wins: a game bought at the
+    same store minutes before the renewal at a new price is not the renewal."""
     members = list(rows)
     code = payments.merchant[rows[0]]
     price = None
     while True:
         last_t = payments.t[members[-1]]
-        lo = int(np.searchsorted(payments.t, last_t + MONTH_GAP[0]))
-        hi = int(np.searchsorted(payments.t, last_t + MONTH_GAP[1], side="right"))
-        candidates = lo + np.flatnonzero(payments.merchant[lo : min(hi, cut)] == code)
+        candidates = _month_later(payments, last_t, code, cut)
         if price is not None:
             candidates = candidates[np.abs(payments.amount[candidates] - price) <= AMOUNT_TOLERANCE * price]
         if not len(candidates):
             return np.array(members, dtype=np.int64)
+        if len(candidates) > 1:
+            continued = np.array([_charged_again(payments, int(c), code, cut) for c in candidates])
+            candidates = candidates[continued] if continued.any() else candidates
         step = int(candidates[np.argmin(np.abs(payments.t[candidates] - last_t - 30.4))])
         members.append(step)
         price = payments.amount[step]
+
+
+def _month_later(payments: Payments, t: float, code: int, cut: int) -> np.ndarray:
+    """Indices of the merchant's payments (before `cut`) a month (MONTH_GAP) after `t`."""
+    lo = int(np.searchsorted(payments.t, t + MONTH_GAP[0]))
+    hi = int(np.searchsorted(payments.t, t + MONTH_GAP[1], side="right"))
+    return lo + np.flatnonzero(payments.merchant[lo : min(hi, cut)] == code)
+
+
+def _charged_again(payments: Payments, index: int, code: int, cut: int) -> bool:
+    later = _month_later(payments, payments.t[index], code, cut)
+    price = payments.amount[index]
+    return bool((np.abs(payments.amount[later] - price) <= AMOUNT_TOLERANCE * price).any())
 
 
 def due_this_month(

@@ -2,7 +2,7 @@
 
     forecast_of(store, settings, user_id, line_id, as_of=None) -> dict     # the API: exactly as of a moment
     page_forecast(store, settings, user_id, line_id) -> dict | None        # the overview card, memoised
-    set_recurring(store, user_id, line_id, merchant, *, excluded) -> bool  # "해지했어요" / "다시 포함"
+    set_recurring(store, user_id, line_id, merchant, *, excluded, reason) -> bool  # "해지했어요" / "다시 포함"
 
 A line that is not the user's: forecast_of and set_recurring raise NotFound, page_forecast gives None.
 forecast_line / forecast_line_for_page work inside a session the caller holds (the CLI, the overview's pace).
@@ -95,12 +95,15 @@ def page_forecast(store: Store, settings: Settings, user_id: int, line_id: objec
         return None if line is None else forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict()
 
 
-def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *, excluded: bool) -> bool:
+def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *, excluded: bool,
+                  reason: str = "cancelled") -> bool:
     """Mark a recurring charge as cancelled (excluded=True) or count it again; audited when it changed.
-    False when nothing changed (already so)."""
-    change = exclude_recurring if excluded else include_recurring
+    `reason` "not_subscription": marked as no subscription at all (the subscriptions page; the forecast
+    keeps it). False when nothing changed (already so)."""
     with store.write() as db:
         line = owned_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        return change(db, line.id, merchant, user_id)
+        if excluded:
+            return exclude_recurring(db, line.id, merchant, user_id, reason=reason)
+        return include_recurring(db, line.id, merchant, user_id)

@@ -11,6 +11,7 @@ the confirmation stores exactly the rows that were previewed without parsing the
 background jobs run in processes of their own (Dash's DiskcacheManager), so memory would not do.
 
     stage_upload(store, settings, user_id, line_id, content, filename) -> Staged
+    stage_paste(store, settings, user_id, line_id, text) -> Staged    # a table pasted as text
     preview_staged(store, settings, token, checking) -> StagedPreview      # the background job
     commit_staged(store, settings, token, progress) -> ImportSummary       # the background job
     confirm_staged(store, settings, user_id, token, line_id) -> "commit" | "preview"
@@ -46,12 +47,18 @@ from dashboard.services.lines import line_of_user
 from dashboard.settings import Settings
 from data.db import Store
 from data.importing import FIELDS_BY_NAME, ImportedRow
+from data.importing.columns import header_score
+from data.importing.paste import PASTE_NAME, paste_table, read_paste
 from data.importing.pipeline import size_text
+from data.importing.read import FileError
 from data.models import Line
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32); anything else is refused
 MAX_AGE_SECONDS = 3600  # an abandoned upload is deleted after an hour
 _ROW_FIELDS = tuple(f.name for f in fields(ImportedRow))
+PASTE = "paste"  # Staged.source of a pasted table (kept as UTF-8 text); "file" for an upload
+PASTE_TOO_LARGE = "import_paste.too_large"
+_READERS = {PASTE: read_paste}  # parse_file's reader by source; a file gets the default one
 
 
 @dataclass(frozen=True)
@@ -66,16 +73,18 @@ class Staged:
     signature: str | None = None
     columns: list[str] = field(default_factory=list)  # header row, when a mapping is needed
     samples: list[list[str]] = field(default_factory=list)  # a few rows to show beside it
+    source: str = "file"  # or PASTE
 
 
 class Staging:
     def __init__(self, instance_path: str) -> None:
         self.folder = Path(instance_path) / "import-staging"
 
-    def save(self, user_id: int, line_id: int, filename: str, content: bytes) -> Staged:
+    def save(self, user_id: int, line_id: int, filename: str, content: bytes, source: str = "file") -> Staged:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.purge()
-        staged = Staged(secrets.token_urlsafe(32), user_id, line_id, filename[:200], len(content), time.time())
+        staged = Staged(secrets.token_urlsafe(32), user_id, line_id, filename[:200], len(content), time.time(),
+                        source=source)
         self._data(staged.token).write_bytes(content)
         self._write_meta(staged)
         return staged
@@ -156,6 +165,20 @@ def stage_upload(store: Store, settings: Settings, user_id: int, line_id: object
                  filename: object) -> Staged:
     """Keep an upload for the user's line. Refuses (ImportRefused line / bad_upload / too_large) before
     anything is written: the owner and the size are checked here, once."""
+    name = filename if isinstance(filename, str) else "upload"
+    return _stage(store, settings, user_id, line_id, content, name)
+
+
+def stage_paste(store: Store, settings: Settings, user_id: int, line_id: object, text: object) -> Staged:
+    """Keep a table pasted from the carrier's page, as stage_upload keeps a file (the same size limit;
+    the preview, mapping and commit are the same after it). Text that holds no table is refused here
+    too (ImportRefused paste: empty, binary, one column, no header row, no rows), so nothing is kept."""
+    content = text.encode("utf-8", "replace") if isinstance(text, str) else None
+    return _stage(store, settings, user_id, line_id, content, PASTE_NAME, source=PASTE)
+
+
+def _stage(store: Store, settings: Settings, user_id: int, line_id: object, content: bytes | None, name: str,
+           source: str = "file") -> Staged:
     line = line_of_user(store, user_id, line_id)
     if line is None:
         raise ImportRefused.because("line", "import.no_line")
@@ -163,9 +186,20 @@ def stage_upload(store: Store, settings: Settings, user_id: int, line_id: object
         raise ImportRefused.because("bad_upload", "import.bad_upload")
     limit = settings.import_max_bytes
     if len(content) > limit:
-        raise ImportRefused.because("too_large", TOO_LARGE, limit=size_text(limit))
-    name = filename if isinstance(filename, str) else "upload"
-    return staging_of(settings).save(user_id, line.id, name, content)
+        raise ImportRefused.because("too_large", PASTE_TOO_LARGE if source == PASTE else TOO_LARGE,
+                                    limit=size_text(limit))
+    if source == PASTE:
+        _check_paste(content)
+    return staging_of(settings).save(user_id, line.id, name, content, source)
+
+
+def _check_paste(content: bytes) -> None:
+    """The cheap half of reading a paste (its table's shape), so that text with no table is refused
+    at once; the cells are parsed by the preview like a file's."""
+    try:
+        paste_table(content.decode("utf-8"), header_score)
+    except FileError as error:
+        raise ImportRefused("paste", [Problem(0, error.message.key, error.message.values)]) from None
 
 
 def preview_staged(store: Store, settings: Settings, token: object,
@@ -267,7 +301,7 @@ def _reading(store: Store, settings: Settings, staging: Staging, staged: Staged)
         return kept
     try:
         reading = read_file(store, staged.user_id, staging.content(staged), staged.filename, staged.mapping,
-                            settings.import_max_bytes, staged.signature)
+                            settings.import_max_bytes, staged.signature, _READERS.get(staged.source))
     except ImportRefused as refused:
         raise _for_page(staging, staged, refused) from None
     staging.keep(staged, _pack(reading, staged.mapping))

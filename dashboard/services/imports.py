@@ -125,27 +125,29 @@ class Preview:
 
 
 def read_file(store: Store, user_id: int, content: bytes, filename: str,
-              mapping: Mapping[str, str] | None, max_bytes: int, signature: str | None = None) -> Reading:
+              mapping: Mapping[str, str] | None, max_bytes: int, signature: str | None = None,
+              reader: Callable[..., Any] | None = None) -> Reading:
     """Parse (no writes). Raises ImportRefused: too_large, mapping (ask the user) or rows.
 
     One parse, whose first step is the size check; a second one only with a remembered mapping
     (the first stopped at the unknown headers). `signature`: the header signature when the caller
-    already has it (else it comes from the parse).
+    already has it (else it comes from the parse). `reader`: parse_file's, for content that is not
+    a file (a pasted table).
     """
     if mapping:
-        parsed = parse_file(content, filename, mapping=dict(mapping), max_bytes=max_bytes)
+        parsed = parse_file(content, filename, mapping=dict(mapping), max_bytes=max_bytes, reader=reader)
         signature = signature or _signature(parsed)
         if parsed.needs_mapping:
             raise ImportRefused("mapping", parsed.errors, Reading(parsed, signature, dict(mapping)))
         return _checked(Reading(parsed, signature, dict(mapping)))
-    parsed = parse_file(content, filename, max_bytes=max_bytes)
+    parsed = parse_file(content, filename, max_bytes=max_bytes, reader=reader)
     if not parsed.needs_mapping:
         return _checked(Reading(parsed))
     signature = _signature(parsed)
     with store.read() as db:
         known = recall(db, user_id, signature)
     if known:
-        again = parse_file(content, filename, mapping=known, max_bytes=max_bytes)
+        again = parse_file(content, filename, mapping=known, max_bytes=max_bytes, reader=reader)
         if not again.needs_mapping:
             return _checked(Reading(again, signature, known, remembered=True))
     raise ImportRefused("mapping", parsed.errors, Reading(parsed, signature))

@@ -73,3 +73,33 @@ def instructions(carrier: str, lang: str = "ko") -> dict:
         "charges": [t(key, lang) for key in CHARGE_STEPS],
         "pg_contacts": [{"pg": pg, "phone": phone} for pg, phone in PG_CONTACTS],
     }
+
+
+# ---- subscriptions: where to cancel a recurring charge (docs/subscriptions.md) --------------------------
+
+# Content charges (콘텐츠이용료) are billed through an app store and cancelled in its subscription settings;
+# the words that name the store in a merchant descriptor (lower case). The paths are in the catalogue
+# (subscriptions.store.<key>).
+APP_STORES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("google_play", ("구글", "google")),
+    ("app_store", ("app store", "appstore", "앱스토어", "apple", "애플", "itunes")),
+    ("one_store", ("원스토어", "onestore", "one store")),
+)
+
+
+def app_store_of(merchant: str) -> str | None:
+    """The app store a merchant descriptor names ("구글플레이" → "google_play"), or None."""
+    text = merchant.lower()
+    return next((key for key, words in APP_STORES if any(word in text for word in words)), None)
+
+
+def _plain(name: str) -> str:
+    return name.lower().replace("(주)", "").replace("주식회사", "").replace(" ", "")
+
+
+def pg_phone(pg: str | None) -> tuple[str, str] | None:
+    """(PG, customer-centre number) for a PG descriptor as carriers print it ("(주)다날" → 다날), or None."""
+    if not pg:
+        return None
+    plain = _plain(pg)
+    return next(((name, phone) for name, phone in PG_CONTACTS if _plain(name) in plain), None)

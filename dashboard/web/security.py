@@ -13,12 +13,15 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_j
 # The mailed "block now" link works without a login (blocking is the safe direction; CSRF still applies).
 PUBLIC_ENDPOINTS.add("block_link.page")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
+# The line's secret intake URL: the token in the path is the credential (no cookie, so no CSRF to defend).
+TOKEN_URL_PREFIXES = ("/ingest/",)
+PUBLIC_PREFIXES += TOKEN_URL_PREFIXES
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer copies it into the X-CSRFToken header
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/_dash-", "/_reload-hash", "/api/"))
+    return request.path.startswith(("/_dash-", "/_reload-hash", "/api/", *TOKEN_URL_PREFIXES))
 
 
 def is_public() -> bool:
@@ -33,7 +36,8 @@ def init_security(server: Flask, csrf: CSRFProtect, content_security_policy: str
                 return jsonify(error="unauthorized", message=t("error.session")), 401
             return redirect(f"/login?next={request.full_path.rstrip('?')}" if request.path != "/" else "/login")
         # Bearer-token API calls carry no ambient credentials, so they need no CSRF token.
-        if request.method in UNSAFE_METHODS and not getattr(request, "bearer_authenticated", False):
+        if (request.method in UNSAFE_METHODS and not getattr(request, "bearer_authenticated", False)
+                and not request.path.startswith(TOKEN_URL_PREFIXES)):
             csrf.protect()
         return None
 
@@ -57,6 +61,8 @@ def init_security(server: Flask, csrf: CSRFProtect, content_security_policy: str
 
     @server.errorhandler(429)
     def too_many(err):
+        data = getattr(err, "data", None) or {}  # a route's own abort(429, message=…, headers={"Retry-After": …})
         if wants_json():
-            return jsonify(error="rate_limited", message=t("auth.too_many")), 429
+            return jsonify(error="rate_limited", message=data.get("message") or t("auth.too_many")), 429, \
+                data.get("headers") or {}
         return render_template("error.html", code=429, message=t("auth.too_many"), t=t, lang="ko"), 429

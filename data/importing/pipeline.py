@@ -32,12 +32,14 @@ from data.importing.parse import (
     parse_statuses,
     text_column,
 )
-from data.importing.read import HEAD_ROWS, FileError, Table, read_table
+from data.importing.read import HEAD_ROWS, FileError, HeaderScore, Table, read_table
 
 SAMPLE_ROWS = 5
 TOO_LARGE = "import.too_large"  # the message key of a file over the size limit
 _SUMMARY_WORDS = ("합계", "총합계", "총계", "소계", "총액", "total", "sum")
 _TEXT_FIELDS = ("merchant", "pg", "product", "service", "external_id")
+# Bytes -> a table of cells: read_table for files; paste.read_paste for text pasted on the /import page.
+Reader = Callable[[bytes, str, HeaderScore], Table]
 
 
 def parse_file(
@@ -45,14 +47,15 @@ def parse_file(
     filename: str,
     mapping: Mapping[str, str] | None = None,
     max_bytes: int = 20_000_000,
+    reader: Reader | None = None,
 ) -> ParseResult:
-    """Read a carrier-history copy (CSV or XLSX). All rows or none: see ParseResult."""
+    """Read a carrier-history copy (CSV or XLSX, or what `reader` reads). All rows or none: see ParseResult."""
     if len(content) > max_bytes:
         return _fail(Message(TOO_LARGE, {"limit": size_text(max_bytes)}))
     if not content.strip():
         return _fail(Message("import.err.empty"))
     try:
-        table = read_table(content, filename, header_score)
+        table = (reader or read_table)(content, filename, header_score)
     except FileError as exc:
         return _fail(exc.message)
     return _parse_table(table, mapping)
@@ -104,7 +107,7 @@ def _parse_table(table: Table, mapping: Mapping[str, str] | None) -> ParseResult
     headers = display_headers(head[header_index])
     columns, problems = apply_mapping(headers, mapping)
     raw_body = cells.iloc[header_index + 1 :]
-    meta["header_row"] = header_index + 1
+    meta["header_row"] = int(cells.index[header_index]) + 1  # a paste's frame starts at its header line
     meta["mapping"] = {headers[c]: name for c, name in sorted(columns.items())}
     missing = missing_required(columns)
     meta["unmapped_headers"] = _unmapped_headers(head, mapping) if mapping else (headers if missing else [])

@@ -5,10 +5,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.import": ("내역 가져오기", "Import"),
     "import.title": ("결제내역 가져오기", "Import payment history"),
     "import.intro": (
-        "통신사 앱·웹의 소액결제 이용내역(최근 13개월)을 엑셀에 붙여 넣고 CSV 또는 XLSX로 저장해 올려 주세요. "
-        "저장하기 전에 미리보기로 확인할 수 있습니다.",
-        "Copy the micropayment history from your carrier's app or site (last 13 months) into Excel, save it as "
-        "CSV or XLSX and upload it. You will see a preview before anything is saved.",
+        "통신사 웹의 소액결제 이용내역(최근 13개월) 표를 복사해 그대로 붙여 넣거나, CSV 또는 XLSX 파일로 올려 "
+        "주세요. 저장하기 전에 미리보기로 확인할 수 있습니다.",
+        "Copy the micropayment history table from your carrier's site (last 13 months) and paste it here, or "
+        "upload it as a CSV or XLSX file. You will see a preview before anything is saved.",
     ),
     "import.line": ("가져올 회선: {line}", "Importing into: {line}"),
     "import.no_line": ("먼저 위에서 회선을 선택하거나 회선을 등록해 주세요.", "Choose or add a phone line first."),
