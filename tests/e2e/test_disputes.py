@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from pypdf import PdfReader
+from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import select
 
 from data.models import Alert
@@ -96,8 +97,14 @@ def test_transactions_window_column_and_pack_of_chosen_charges(dash_duo, app, bu
     browser_login(dash_duo, EMAIL)
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/transactions")
     window_cells = f'{ROWS} [col-id="window"]'
-    dash_duo._wait_for(lambda _: [c.text for c in dash_duo.driver.find_elements("css selector", window_cells)]
-                       == ["12일 남음"] * 3, timeout=15, msg="no window column")
+
+    def window_texts(_) -> bool:
+        try:  # the grid re-renders its rows while it fills: a cell read mid-render is stale, so look again
+            return [c.text for c in dash_duo.driver.find_elements("css selector", window_cells)] == ["12일 남음"] * 3
+        except StaleElementReferenceException:
+            return False
+
+    dash_duo._wait_for(window_texts, timeout=15, msg="no window column")
     for index, expected in ((0, "1건 · 합계 10,000원"), (1, "2건 · 합계 40,000원")):
         click(dash_duo, dash_duo.driver.find_elements("css selector", f'{ROWS} [col-id="merchant"]')[index])
         dash_duo.wait_for_contains_text("#tx-selected-window", "11월 30일까지 취소하면 청구서에서 빠집니다", timeout=10)
