@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.importing.normalize import merchant_key
 from data.models import Transaction
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -39,8 +40,6 @@ def same_merchant(message_key: str, message_pg_key: str, other_key: str) -> bool
 def candidates(session: Session, line_id: int, start: datetime, end: datetime, *, sources: Sequence[str],
                status: str = "approved") -> list[Candidate]:
     """The line's stored payments from `sources` between start and end (indexed on line_id, occurred_at)."""
-    from data.importing.normalize import merchant_key
-
     rows = session.execute(select(Transaction.id, Transaction.occurred_at, Transaction.amount,
                                   Transaction.merchant_key, Transaction.pg)
                            .where(Transaction.line_id == line_id, Transaction.occurred_at >= start,
