@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 
 from tests.helpers import PASSWORD
 
@@ -107,3 +109,19 @@ def wait_until_settled(dash_duo, timeout: float = 20) -> None:
 
     dash_duo._wait_for(settled, timeout=timeout, msg="page did not settle")
     dash_duo.driver.execute_script("return document.fonts.ready")
+
+
+def click(dash_duo, target: str | WebElement, timeout: float = 30) -> None:
+    """Click as a user would: centred in the window first (instantly: Bootstrap makes scrolling smooth, and a
+    click mid-scroll misses), so the sticky top bar does not take it; again if a card filling in above moved it."""
+    element = dash_duo.wait_for_element(target, timeout=timeout) if isinstance(target, str) else target
+
+    def clicked(driver) -> bool:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+        try:
+            element.click()
+        except ElementClickInterceptedException:
+            return False
+        return True
+
+    dash_duo._wait_for(clicked, timeout=5, msg=f"something stays over {target}")

@@ -17,7 +17,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import select
 
 from data.models import Alert
-from tests.e2e.pages import axe_violations, browser_login, set_theme, wait_until_settled
+from tests.e2e.pages import axe_violations, browser_login, click, set_theme, wait_until_settled
 from tests.helpers import make_line, make_user
 from tests.http.test_api_lines import bearer
 from tests.http.test_mail_smtp import authorize, last_dawn
@@ -49,12 +49,6 @@ def downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
             return done[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} downloaded into {folder}: {list(folder.iterdir())}")
-
-
-def click(dash_duo, element) -> None:
-    """Scroll it to the middle first: the sticky top bar would otherwise take the click."""
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def session_get(dash_duo, href: str) -> requests.Response:

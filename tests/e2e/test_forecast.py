@@ -10,7 +10,7 @@ from data.forecast_input import exclude_recurring, excluded_merchants
 from data.lines import lines_of
 from data.models import User
 from data.seed import DEMO_EMAIL, seed_demo
-from tests.e2e.pages import browser_login, screenshots, wait_for_figure, wait_until_settled
+from tests.e2e.pages import browser_login, click, screenshots, wait_for_figure, wait_until_settled
 from tests.helpers import PASSWORD
 
 GONE = "지난달 해지한 음악앱"
@@ -43,9 +43,7 @@ def test_forecast_card_and_fan_on_the_overview(dash_duo, app, store, output_dir)
     # The shots leave the page resized from 375 px: let it settle, then press the button as a user would,
     # once it is in view (early in a month the list of charges still due pushes it below the fold).
     wait_until_settled(dash_duo)
-    include = dash_duo.wait_for_element("#forecast-card .excluded-item button")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", include)
-    include.click()
+    click(dash_duo, "#forecast-card .excluded-item button")
     dash_duo._wait_for(lambda _: not dash_duo.driver.find_elements("css selector", "#forecast-card .excluded-item"),
                        timeout=10, msg="the excluded subscription is still listed")
     with store.read() as db:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from data.models import Transaction
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.e2e.pages import VIEWPORTS, axe_violations, browser_login, by_css, screenshots, set_theme
+from tests.e2e.pages import VIEWPORTS, axe_violations, browser_login, by_css, click, screenshots, set_theme
 from tests.helpers import PASSWORD, make_line, make_user
 
 
@@ -35,13 +35,6 @@ def upload(dash_duo, path) -> None:
         "const i = document.querySelector('#import-upload input[type=file]'); return i && !i.disabled;"),
         timeout=30, msg="upload still disabled")
     dash_duo.find_element("#import-upload input[type=file]").send_keys(str(path))
-
-
-def click(dash_duo, selector: str, timeout: float = 30) -> None:
-    element = dash_duo.wait_for_element(selector, timeout=timeout)
-    # Centre it first (instantly: Bootstrap makes scrolling smooth, and a click mid-scroll misses).
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def preview_screenshots(dash_duo, folder, path) -> list:

@@ -14,7 +14,7 @@ from data.models import Transaction, User
 from data.seed import DEMO_EMAIL
 from data.vocab import kst_today, month_start, months_back
 from tests.e2e.fixtures.demo import seed_demo_with
-from tests.e2e.pages import axe_violations, browser_login, screenshots, wait_until_settled
+from tests.e2e.pages import axe_violations, browser_login, click, screenshots, wait_until_settled
 
 MUSIC = "테스트뮤직"  # a subscription renewing on the 25th, so it is still due this month
 
@@ -71,9 +71,7 @@ def test_marking_one_cancelled_changes_the_forecast_card(dash_duo, app, store):
     before = _won(dash_duo.find_element("#forecast-card .forecast-expected").text)
 
     _open(dash_duo, "/subscriptions")
-    button = dash_duo.wait_for_element(f'button[aria-label="{MUSIC} 해지했어요"]', timeout=15)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
+    click(dash_duo, f'button[aria-label="{MUSIC} 해지했어요"]', timeout=15)
     dash_duo.wait_for_contains_text("#subscriptions-feedback", "표시했어요", timeout=10)
     dash_duo.wait_for_element(f'button[aria-label="{MUSIC} 표시 되돌리기"]', timeout=10)
 

@@ -16,7 +16,7 @@ from data.importing.normalize import merchant_key
 from data.models import CategoryRule
 from data.seed import DEMO_EMAIL
 from tests.e2e.fixtures.demo import FORMULA, XSS, seed_demo_with
-from tests.e2e.pages import VIEWPORTS, browser_login, screenshots
+from tests.e2e.pages import VIEWPORTS, browser_login, click, screenshots
 
 ROWS = "#tx-grid .ag-center-cols-container .ag-row"
 
@@ -223,14 +223,6 @@ def _type_react(dash_duo, selector: str, value: str) -> None:
         "const input = document.querySelector(arguments[0]);"
         "Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, arguments[1]);"
         "input.dispatchEvent(new Event('input', {bubbles: true}));", selector, value)
-
-
-def click(dash_duo, selector: str) -> None:
-    """Scroll into the middle first: the sticky top bar would otherwise take the click."""
-    element = dash_duo.find_element(selector)
-    # behavior 'instant': Bootstrap's smooth scrolling would still be moving when the click lands.
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def record_console_errors(dash_duo) -> None:
