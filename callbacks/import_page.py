@@ -6,8 +6,9 @@
    with user and line ids.
 3. `run` is a Dash background callback (DiskcacheManager in the instance folder): the preview
    parses the staged file (the parse is kept beside it) and counts it; the commit stores the
-   kept rows, reporting progress with set_progress. It runs in a forked process with no login
-   (the request's app context is inherited), so the services take user and line from the
+   kept rows, reporting progress with set_progress. It runs in a forked process that inherits the
+   request's context (app and login): it first checks that the staged upload is the session user's
+   (check_owner, as confirm/mapping/cancel do), then the services take user and line from the
    staged record (written by step 2) and never from the browser; the commit re-checks
    ownership in its transaction.
 4. `confirm` / `apply_mapping` / `cancel` are normal callbacks that move the staged upload on.
@@ -33,6 +34,7 @@ from dashboard.context import settings, store
 from dashboard.services.import_staging import (
     PASTE,
     Staged,
+    check_owner,
     choose_mapping,
     commit_staged,
     confirm_staged,
@@ -242,6 +244,9 @@ def run(set_progress, job, prefs):
     progress = _progress(set_progress)
     progress(5, t("import.reading", lang))
     try:
+        # The job dict comes from the browser: the upload must be the session user's (the forked job
+        # inherits the request's context, so the login is the one that started it).
+        check_owner(settings(), user_id(), job.get("token"))
         if job.get("step") == "commit":
             return _commit(progress, lang, job.get("token"))
         return _preview(progress, lang, job.get("token"))

@@ -23,7 +23,9 @@ def pick_line(_pathname, current, prefs):
     lang, _ = prefs_of(prefs)
     lines = lines_of_user(store(), user_id())
     ids = [line.id for line in lines]
-    return line_options(lines, lang), current if current in ids else (ids[0] if ids else None)
+    # The value comes from the browser: only one of the user's ids is kept (not true == 1, a list, a dict).
+    kept = type(current) is int and current in ids
+    return line_options(lines, lang), current if kept else (ids[0] if ids else None)
 
 
 def register(app: Dash) -> None:

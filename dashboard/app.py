@@ -18,7 +18,7 @@ from dashboard.web.auth import client_ip, init_auth
 from dashboard.web.block_link_routes import init_block_links
 from dashboard.web.dispute_routes import init_disputes
 from dashboard.web.export_routes import init_export
-from dashboard.web.security import init_security
+from dashboard.web.security import SECURE_SESSION_COOKIE, QuietDash, init_security
 from data.db import Store
 from layouts.shell import shell
 
@@ -47,7 +47,7 @@ INDEX = """<!DOCTYPE html>
 def create_app(config: dict[str, Any] | None = None) -> Dash:
     settings = load_settings(config)
     server = _make_server(settings)
-    app = Dash(
+    app = QuietDash(
         __name__,
         server=server,
         assets_folder=str(ASSETS),
@@ -77,11 +77,15 @@ def _make_server(settings: Settings) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the guard, so bearer-token API calls can skip it
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         # An import file reaches Dash base64-encoded inside JSON (x4/3): leave room for the largest allowed.
         MAX_CONTENT_LENGTH=max(25 * 1024 * 1024, settings.import_max_bytes * 3 // 2),
     )
+    if settings.session_cookie_secure:  # HTTPS only: a `__Host-` cookie needs Secure, Path=/ and no Domain
+        server.config.update(SESSION_COOKIE_NAME=SECURE_SESSION_COOKIE, SESSION_COOKIE_PATH="/",
+                             SESSION_COOKIE_DOMAIN=None)
     server.config.update(settings.extra)
     server.extensions["microbill_store"] = Store(settings.database_url)
     server.extensions["csrf"] = CSRFProtect(server)
@@ -111,5 +115,5 @@ def _content_security_policy(app: Dash) -> str:
         f"script-src 'self' {hashes}; "
         "style-src 'self' 'unsafe-inline'; "  # plotly.js injects style elements
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.audit import audit
 from data.models import Line, LineLimit, utcnow
-from data.vocab import BUCKETS, CARRIER_ALIASES, CARRIERS
+from data.vocab import BUCKETS, CARRIER_ALIASES, CARRIERS, DB_INT_MAX
 
 
 def normalise_carrier(value: str) -> str:
@@ -52,11 +52,22 @@ def lines_of(session: Session, user_id: int) -> list[Line]:
 
 def owned_line(session: Session, user_id: int, line_id: object) -> Line | None:
     """The line if it belongs to the user — the one ownership check every callback and route uses."""
-    try:
-        line_id = int(line_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    row_id = as_row_id(line_id)
+    if row_id is None:
         return None
-    return session.scalar(select(Line).where(Line.id == line_id, Line.user_id == user_id))
+    return session.scalar(select(Line).where(Line.id == row_id, Line.user_id == user_id))
+
+
+def as_row_id(value: object) -> int | None:
+    """An id from the browser or a URL as the id column can hold it; None for anything else (a list, true,
+    1.5, 10**30 or infinity from a crafted callback), which would otherwise match line 1 or answer 500."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return None
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= DB_INT_MAX else None
 
 
 def current_limits(session: Session, line_id: int, at: datetime | None = None) -> dict[str, int | None]:

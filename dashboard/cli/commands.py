@@ -280,7 +280,9 @@ def serve(host: str, port: int, debug: bool) -> None:
     app = create_app()
     maintenance.upgrade_database(app.server.extensions["microbill_store"])
     click.echo(f"Microbill on http://{host}:{port}")
-    app.run(host=host, port=port, debug=debug)
+    from dashboard.web.security import QuietRequestHandler  # no Werkzeug/Python versions in `Server`
+
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
 
 
 @main.command()

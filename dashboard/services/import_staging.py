@@ -16,6 +16,7 @@ background jobs run in processes of their own (Dash's DiskcacheManager), so memo
     commit_staged(store, settings, token, progress) -> ImportSummary       # the background job
     confirm_staged(store, settings, user_id, token, line_id) -> "commit" | "preview"
     choose_mapping(settings, user_id, token, chosen_by_column) / discard_staged(settings, user_id, token)
+    check_owner(settings, user_id, token)                                   # the background job, first
 """
 
 from __future__ import annotations
@@ -284,6 +285,12 @@ def discard_staged(settings: Settings, user_id: int, token: object) -> None:
     staged = staging.load(token)
     if staged is not None and staged.user_id == user_id:
         staging.discard(staged.token)
+
+
+def check_owner(settings: Settings, user_id: int, token: object) -> None:
+    """The background job's first step: the upload is the session user's (ImportRefused expired if not),
+    the check confirm_staged / choose_mapping make, so a token from another account starts nothing."""
+    _own(staging_of(settings), user_id, token)
 
 
 def _own(staging: Staging, user_id: int, token: object) -> Staged:

@@ -137,11 +137,9 @@ class Unblocked:
 
 
 def as_line_id(value: object) -> int:
-    """Browser-supplied ids are untrusted: anything that is not an int matches no line."""
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return -1
+    """Browser-supplied ids are untrusted: anything that is not an id the column can hold matches no line."""
+    row_id = line_store.as_row_id(value)
+    return -1 if row_id is None else row_id
 
 
 def _blocked(line: Line, changed: bool) -> Blocked:

@@ -133,6 +133,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "save it again."),
     "import.err.xlsx_damaged": ("엑셀 파일을 열 수 없습니다. 파일이 손상되지 않았는지 확인해 주세요.",
                                 "The Excel file cannot be opened. Please check that it is not damaged."),
+    "import.err.xlsx_cells": ("엑셀 파일의 셀이 너무 많습니다 (최대 {max:,}개). 결제 내역의 행과 열만 남기거나, "
+                              "기간을 나누거나, CSV로 저장해 올려 주세요.",
+                              "The Excel file has too many cells (max {max:,}). Keep only the history's rows and "
+                              "columns, split the period, or save it as CSV."),
+    "import.err.xlsx_columns": ("{row:,}행의 {max}번째 열보다 오른쪽에 값이 있습니다. 결제 내역의 열만 남겨 다시 "
+                                "저장해 주세요.",
+                                "Row {row:,} has a value to the right of column {max}. Keep only the history's "
+                                "columns and save it again."),
+    "import.err.xlsx_complex": ("엑셀 파일의 구성이 너무 복잡합니다 (시트나 서식이 너무 많음). 결제 내역만 새 통합 "
+                                "문서에 붙여 넣어 저장하거나 CSV로 저장해 올려 주세요.",
+                                "The Excel file is too complex (too many sheets or formats). Paste just the history "
+                                "into a new workbook, or save it as CSV."),
     "import.err.too_many_rows": ("행이 너무 많습니다 (최대 {max:,}행). 기간을 나눠 올려 주세요.",
                                  "Too many rows (max {max:,}). Split the period and upload the parts."),
     # Field names in the mapping dropdowns (data.importing.FIELDS).
