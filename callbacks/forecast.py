@@ -10,7 +10,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import prefs_of, user_id
+from callbacks.common import clicked_id, prefs_of, user_id
 from dashboard.context import settings, store
 from dashboard.services import forecast as service
 from dashboard.services.errors import NotFound
@@ -37,13 +37,7 @@ def toggle(_exclude_clicks, _include_clicks, line_id, refreshed):
 
 def _clicked_merchant() -> str:
     """The merchant of the button really clicked (PreventUpdate for anything else)."""
-    trigger = ctx.triggered_id
-    # Buttons rendered anew (n_clicks 0) also trigger: only a real click counts. The clicks are looked
-    # up by id here because ctx.triggered's value lookup misses ids with non-ASCII text (Korean names).
-    clicks = [item.get("value") for group in ctx.inputs_list for item in group if item["id"] == trigger]
-    if not isinstance(trigger, dict) or not any(clicks):
-        raise PreventUpdate
-    merchant = trigger.get("merchant")
+    merchant = clicked_id().get("merchant")
     if not isinstance(merchant, str) or not 0 < len(merchant) <= MAX_MERCHANT:
         raise PreventUpdate
     return merchant

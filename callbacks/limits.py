@@ -5,11 +5,11 @@ Every handler goes through a service that re-checks ownership: another user's li
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ALL, Dash, Input, Output, State, no_update
 
 from callbacks import Page
 from callbacks.block import picker_options
-from callbacks.common import line_for_user, prefs_of, user_id
+from callbacks.common import clicked_id, line_for_user, prefs_of, user_id
 from dashboard.context import settings, store
 from dashboard.services import limits as limits_service
 from dashboard.services import lines as lines_service
@@ -59,6 +59,29 @@ def save_limit(_n, line_id, bucket, amount, password, version, prefs):
     return limits_layout.feedback(text, True), "", (version or 0) + 1
 
 
+def show_advice(line_id, _version, _status_version, prefs):
+    lang, _ = prefs_of(prefs)
+    try:
+        advice = limits_service.limit_advice(store(), settings(), user_id(), line_id)
+    except NotFound:
+        return t("line.none", lang)
+    return limits_layout.advice_view(lang, advice.to_dict())
+
+
+def _advice_clicked() -> tuple[object, object]:
+    """(bucket, amount) of the advisor button really clicked. Buttons rendered anew also trigger (n_clicks None)."""
+    trigger = clicked_id()
+    return trigger.get("bucket"), trigger.get("amount")
+
+
+def apply_advice(_clicks, line_id, password, version, prefs):
+    """The advisor's "이 한도로 바꾸기" is the form's save with the suggested bucket and amount: the same
+    set_limit, feedback and password field (a raise needs it). The id comes from the browser: save_limit and
+    set_limit check the amount, the bucket and the line as for the form."""
+    bucket, amount = _advice_clicked()
+    return save_limit(1, line_id, bucket, amount, password, version, prefs)
+
+
 def unblock_line(n_clicks, n_submit, line_id, password, version, prefs):
     lang, _ = prefs_of(prefs)
     if not (n_clicks or n_submit):
@@ -103,6 +126,24 @@ def register(app: Dash) -> None:
         State("prefs", "data"),
         prevent_initial_call=True,
     )(save_limit)
+    app.callback(
+        Output("advice-body", "children"),
+        Input("line-picker", "value"),
+        Input("limits-version", "data"),
+        Input("line-status-version", "data"),
+        Input("prefs", "data"),
+    )(show_advice)
+    app.callback(
+        Output("advice-feedback", "children"),
+        Output("limits-password", "value", allow_duplicate=True),
+        Output("limits-version", "data", allow_duplicate=True),
+        Input({"type": limits_layout.ADVICE_APPLY, "bucket": ALL, "amount": ALL}, "n_clicks"),
+        State("line-picker", "value"),
+        State("limits-password", "value"),
+        State("limits-version", "data"),
+        State("prefs", "data"),
+        prevent_initial_call=True,
+    )(apply_advice)
     app.callback(
         Output("unblock-feedback", "children"),
         Output("unblock-password", "value"),

@@ -4,11 +4,11 @@ service; the merchant and the mark arrive in a button id and are only ever store
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx
+from dash import ALL, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from callbacks import Page
-from callbacks.common import prefs_of, user_id
+from callbacks.common import clicked_id, prefs_of, user_id
 from dashboard.context import store
 from dashboard.services import subscriptions as service
 from dashboard.services.errors import Invalid, NotFound
@@ -38,12 +38,7 @@ def mark(_clicks, line_id, refreshed, prefs):
 
 def _clicked() -> tuple[object, object]:
     """(merchant, mark) of the button really clicked; PreventUpdate for anything else."""
-    trigger = ctx.triggered_id
-    # Buttons rendered anew (n_clicks 0) also trigger: only a real click counts. Clicks are looked up by id:
-    # ctx.triggered's value lookup misses ids with non-ASCII text (Korean merchant names).
-    clicks = [item.get("value") for group in ctx.inputs_list for item in group if item["id"] == trigger]
-    if not isinstance(trigger, dict) or not any(clicks):
-        raise PreventUpdate
+    trigger = clicked_id()
     return trigger.get("merchant"), trigger.get("mark")
 
 

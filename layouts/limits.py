@@ -65,6 +65,8 @@ def page(lang: str) -> html.Div:
                     dbc.Col(section(t("limits.title", lang), _limit_form(lang), id="limits-card"), lg=6),
                 ]
             ),
+            section(t("advice.title", lang), html.Div(id="advice-body"),
+                    html.Div(id="advice-feedback", className="mt-2", role="status"), id="advice-card"),
         ]
     )
 
@@ -125,3 +127,49 @@ def amount_options(choices: list[int]) -> list[dict]:
 
 def feedback(text: str, ok: bool) -> dbc.Alert:
     return dbc.Alert(text, color="success" if ok else "danger", className="py-2 mb-0")
+
+
+ADVICE_APPLY = "advice-apply"  # pattern-matching id type of the advisor's per-bucket buttons
+DIRECTION_COLORS = {"lower": "success", "raise": "warning", "keep": "secondary"}
+
+
+def advice_reason(lang: str, row: dict) -> str:
+    """The advisor's one sentence for a bucket (advice.* keys; amounts as won)."""
+    values = row["values"]
+    if row["basis_key"] is None:
+        return t(row["reason_key"], lang, **values)
+    basis = t(row["basis_key"], lang, value=won(values["basis"]))
+    return t(row["reason_key"], lang, basis=basis, amount=won(values["amount"]), current=won(values["current"]),
+             cap=won(values["cap"]))
+
+
+def _advice_item(lang: str, row: dict) -> html.Li:
+    bucket = row["bucket"]
+    heading = [html.Span(t(f"bucket.{bucket}", lang), className="text-body-secondary me-2")]
+    action = None
+    if row["suggested"] is not None:
+        suggested = t("advice.suggested", lang, amount=won(row["suggested"]))
+        heading += [html.Span(suggested, className="fw-bold amount me-2"),
+                    html.Span(t("advice.current", lang, amount=won(row["current"])),
+                              className="small text-body-secondary me-2"),
+                    dbc.Badge(t(f"advice.direction.{row['direction']}", lang),
+                              color=DIRECTION_COLORS[row["direction"]], className="align-middle")]
+    if row["direction"] in ("lower", "raise"):
+        button = dbc.Button(t("advice.apply", lang), color="primary", size="sm", outline=row["direction"] == "raise",
+                            id={"type": ADVICE_APPLY, "bucket": bucket, "amount": row["suggested"]})
+        hint = html.P(t("advice.raise_hint", lang), className="small text-body-secondary mb-0 mt-1") \
+            if row["direction"] == "raise" else None
+        action = html.Div([button, hint], className="mt-1")
+    return html.Li([html.Div(heading), html.P(advice_reason(lang, row), className="small mb-0 mt-1"), action],
+                   className="mb-3", id=f"advice-{bucket}")
+
+
+def advice_view(lang: str, advice: dict) -> html.Div:
+    """The advisor card's body: the voucher warning (no link: nothing here helps with 현금화), then per bucket
+    the suggestion, why in one sentence and a button to apply it (none to keep a limit as it is)."""
+    warning = dbc.Alert(t("advice.voucher_warning", lang, months=advice["voucher_months"]), color="warning",
+                        id="advice-voucher-warning", className="py-2") if advice["voucher_months"] else None
+    intro = html.P(t("advice.intro", lang, months=advice["months"]), className="small text-body-secondary") \
+        if any(row["suggested"] is not None for row in advice["rows"]) else None
+    items = [_advice_item(lang, row) for row in advice["rows"]]
+    return html.Div([warning, intro, html.Ul(items, className="list-unstyled mb-0", id="advice-list")])

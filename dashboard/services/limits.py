@@ -2,6 +2,10 @@
 
     limits_of(store, settings, user_id, line_id) -> LimitsView     # limits in force, caps, usage, step choices
     set_limit(store, settings, user_id, line_id, bucket, amount, password, *, ip=None) -> LimitOutcome
+    limit_advice(store, settings, user_id, line_id) -> Advice    # the advisor's suggestion per bucket
+
+The advisor (dashboard.forecasting.limit_advice, docs/limits.md) only suggests; applying a suggestion is
+set_limit like any other change, so lowering applies at once and raising needs the password.
 
 Lowering applies at once; raising needs the password again (정보통신망법 58조⑤, dashboard.web.reauth). The
 rules (steps, the legal maximum, the minor and arrears caps) are data/limits_policy.py's, enforced in the
@@ -15,21 +19,27 @@ without the right password (Forbidden 403, Throttled 429).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from dashboard.forecasting.limit_advice import HISTORY_MONTHS, VOUCHER_CATEGORY, Advice, MonthFigures, advise
 from dashboard.services.errors import Invalid, NotFound, ServiceError
 from dashboard.services.lines import LINE_NOT_FOUND, as_line_id
 from dashboard.settings import Settings
 from dashboard.web.reauth import Reauth, mark_reauthenticated, refusal, verify_password
 from data import line_actions
+from data.analytics import category_totals, first_month
 from data.db import Store
+from data.limits_history import limits_by_month
 from data.limits_policy import cap_for, effective_limit, step_choices
 from data.line_actions import LimitOutcome
 from data.lines import owned_line
-from data.models import utcnow
+from data.models import Line, utcnow
 from data.usage import monthly_usage
-from data.vocab import BUCKETS, usage_month
+from data.vocab import BUCKETS, months_back, previous_month, usage_month
 
-__all__ = ["LimitOutcome", "LimitRefused", "LimitsView", "limits_of", "set_limit"]
+__all__ = ["Advice", "LimitOutcome", "LimitRefused", "LimitsView", "limit_advice", "limits_of", "set_limit"]
 
 
 class LimitRefused(ServiceError):
@@ -51,15 +61,20 @@ class LimitsView:
         return next((row["limit"] for row in self.rows if row["bucket"] == bucket), None)
 
 
+def _limits_in_force(db: Session, user_id: int, line_id: object, now: datetime) -> tuple[Line, bool, dict]:
+    """The user's line (NotFound for anyone else's), whether it is in arrears, and its stored limit per bucket."""
+    line = owned_line(db, user_id, line_id)
+    if line is None:
+        raise NotFound(LINE_NOT_FOUND)
+    return line, line_actions.in_arrears(db, line), {b: line_actions.stored_limit(db, line.id, b, now)
+                                                     for b in BUCKETS}
+
+
 def limits_of(store: Store, settings: Settings, user_id: int, line_id: object) -> LimitsView:
     now = utcnow()
     month = usage_month(now)
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
-        arrears = line_actions.in_arrears(db, line)
-        stored = {b: line_actions.stored_limit(db, line.id, b, now) for b in BUCKETS}
+        line, arrears, stored = _limits_in_force(db, user_id, line_id, now)
         usage = monthly_usage(db, line.id, [month])[month]
     cap = cap_for(settings, is_minor=line.is_minor, in_arrears=arrears)
     reason = "arrears" if arrears else "minor" if line.is_minor else "legal"
@@ -88,3 +103,28 @@ def set_limit(store: Store, settings: Settings, user_id: int, line_id: object, b
     if outcome.kind == "reauth":
         raise refusal(verdict, "limits.raise_needs_password")
     return outcome
+
+
+def limit_advice(store: Store, settings: Settings, user_id: int, line_id: object) -> Advice:
+    """The advisor's suggestion per bucket from the last HISTORY_MONTHS complete KST months and this month
+    so far; another user's line (or none) raises NotFound, as limits_of does."""
+    now = utcnow()
+    month = usage_month(now)
+    history = months_back(previous_month(month), HISTORY_MONTHS)
+    with store.read() as db:
+        line, arrears, stored = _limits_in_force(db, user_id, line_id, now)
+        usage = monthly_usage(db, line.id, [*history, month])
+        # Seven small grouped queries (the six months and this one): the card is drawn once per visit.
+        vouchers = {m: category_totals(db, line.id, m).get(VOUCHER_CATEGORY, {}) for m in [*history, month]}
+        then = limits_by_month(db, line.id, history)
+        first = first_month(db, line.id)
+    cap = cap_for(settings, is_minor=line.is_minor, in_arrears=arrears)
+    current = {b: effective_limit(stored[b], settings, is_minor=line.is_minor, in_arrears=arrears) for b in BUCKETS}
+
+    def figures(m: str, b: str) -> MonthFigures:
+        limit = effective_limit(then[m][b], settings, is_minor=line.is_minor) if m in then else None
+        return MonthFigures(m, usage[m][b], vouchers[m].get(b, 0), limit)
+
+    seen = [m for m in history if first is not None and m >= first]  # before the first row: no history
+    return advise({b: [figures(m, b) for m in seen] for b in BUCKETS}, current=current, cap=cap,
+                  step=settings.limit_step, this_month={b: figures(month, b) for b in BUCKETS})
