@@ -3,11 +3,14 @@
     python benchmarks/forecast_backtest.py              # held-out seeds, prints markdown tables
     python benchmarks/forecast_backtest.py --calibrate  # calibration seeds, prints the constants
     python benchmarks/forecast_backtest.py --calibrate --write  # ... and writes them in place
+    python benchmarks/forecast_backtest.py --no-level-shift     # the method without following a change of level
 
 Each history is 14 KST months from the generator; every month with at least one month of
 history before it is forecast at the end of days 1, 5, 10, 15, 20 and 25 (as_of = 00:00 KST of
 the next day) and scored against that month's real bill (approved − same-month cancellations).
 Calibration and reported seeds never overlap. Deterministic: same output on every run.
+Each point also carries the forecast without the change-of-level rule ("before"), and the
+level_down / level_up personas are scored apart by months since their step.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -31,10 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dashboard.forecasting import forecast_bill, frame_from_charges, intervals, net_of_cancellations
 from dashboard.forecasting.engine import Params, forecast_parts
 from dashboard.forecasting.frame import kst_day_of, payments_before
+from dashboard.forecasting.variable import VariableParams
 from data.demo import generate_history
+from data.demo.generate import _context
+from data.demo.personas import level_step
 from data.vocab import KST, days_in_month, month_start, months_back
 
-PERSONA_KEYS = ("gamer", "subscriber", "shopper", "child", "fraud", "owner")
+BASE_KEYS = ("gamer", "subscriber", "shopper", "child", "fraud", "owner")  # issue #4's personas
+LEVEL_KEYS = ("level_down", "level_up")  # spending halves / grows 2.5× from one month on (level_step), #15
+PERSONA_KEYS = BASE_KEYS + LEVEL_KEYS
+# The method without the change-of-level rule: the "before" column.
+NO_SHIFT = Params(variable=VariableParams(level_shift=False))
 DAYS = (1, 5, 10, 15, 20, 25)
 MONTHS = 14
 CALIBRATION_SEEDS = range(0, 300)
@@ -51,6 +62,8 @@ BUDGETS = {
     "child": 70_000,
     "fraud": 150_000,
     "owner": 210_000,
+    "level_down": 210_000,
+    "level_up": 420_000,
 }
 # END GENERATED
 ALPHA = 0.2  # 80% interval
@@ -105,9 +118,17 @@ def _tsb(daily: np.ndarray, horizon: int) -> float:
     return max(value, 0.0) if math.isfinite(value) else 0.0
 
 
+def step_month(case: Case, end: datetime) -> int | None:
+    """Index of the month from which a level persona spends at its new level (None otherwise)."""
+    if case.persona not in LEVEL_KEYS:
+        return None
+    return level_step(_context(case.persona, case.seed, end, MONTHS, False))
+
+
 def run_case(case: Case, *, calibrate: bool = False, params: Params | None = None) -> list[dict]:
     """Every forecast point of one persona history."""
     end = history_end(case.seed)
+    step = step_month(case, end)
     charges = generate_history(case.persona, case.seed, end, months=MONTHS)
     frame = frame_from_charges(charges)
     months = months_back(end.astimezone(KST).strftime("%Y-%m"), MONTHS)
@@ -129,6 +150,7 @@ def run_case(case: Case, *, calibrate: bool = False, params: Params | None = Non
                 "day": day,
                 "actual": int(totals[index]),
                 "budget": budget,
+                "since_step": None if step is None else index - step,
             }
             if calibrate:
                 parts = forecast_parts(frame, as_of, params=params)
@@ -150,6 +172,7 @@ def run_case(case: Case, *, calibrate: bool = False, params: Params | None = Non
             spent = fc.spent_to_date
             row.update(
                 expected=fc.expected,
+                before=forecast_bill(frame, as_of, params=NO_SHIFT).expected,
                 low=fc.low,
                 high=fc.high,
                 p_exceed=fc.p_exceed_limit,
@@ -176,13 +199,13 @@ def run(cases: Iterable[Case], jobs: int, worker: Callable[[Case], list[dict]]) 
     return pd.DataFrame([row for part in parts for row in part])
 
 
-def _test_worker(case: Case) -> list[dict]:
+def _test_worker(case: Case, params: Params | None = None) -> list[dict]:
     warnings.filterwarnings("ignore")
-    return run_case(case)
+    return run_case(case, params=params)
 
 
-def _calibration_worker(case: Case) -> list[dict]:
-    return run_case(case, calibrate=True)
+def _calibration_worker(case: Case, params: Params | None = None) -> list[dict]:
+    return run_case(case, calibrate=True, params=params)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -214,6 +237,7 @@ def summarise(frame: pd.DataFrame) -> dict[str, float]:
     actual = late["actual"].to_numpy(float)
     naive_mae = np.mean(np.abs(frame["actual"] - frame["last_month"]))
     out = {"n": len(frame), "wape": wape(actual, late["expected"].to_numpy(float))}
+    out["before"] = wape(actual, late["before"].to_numpy(float))
     for name in BASELINES:
         out[name] = wape(actual, late[name].to_numpy(float))
     out["best_baseline"] = min(out[name] for name in BASELINES)
@@ -247,12 +271,12 @@ def report(frame: pd.DataFrame) -> str:
     lines = [
         "Point forecast, WAPE from day 10 on (lower is better); MASE over all days, scaled by last month's bill.",
         "",
-        _row(["persona", "points", "**forecast**", *names, "vs best baseline", "MASE"]),
-        "|---|---:|---:|" + "---:|" * len(names) + "---:|---:|",
+        _row(["persona", "points", "**forecast**", "before", *names, "vs best baseline", "MASE"]),
+        "|---|---:|---:|---:|" + "---:|" * len(names) + "---:|---:|",
     ]
     for name, s in stats:
         vs_best = f"{s['vs_best'] * 100:+.1f}% ({s['best_name']})"
-        cells = [name, f"{s['n']:,}", f"**{_pct(s['wape'])}**", *(_pct(s[b]) for b in BASELINES)]
+        cells = [name, f"{s['n']:,}", f"**{_pct(s['wape'])}**", _pct(s["before"]), *(_pct(s[b]) for b in BASELINES)]
         lines.append(_row([*cells, vs_best, f"{s['mase']:.2f}"]))
     lines += [
         "",
@@ -282,7 +306,46 @@ def report(frame: pd.DataFrame) -> str:
         wink = winkler(actual, part["low"].to_numpy(float), part["high"].to_numpy(float))
         ours = _pct(wape(actual, part["expected"].to_numpy(float)))
         lines.append(_row([str(day), ours, f"{_pct(base[best])} ({best})", f"{inside:.3f}", f"{wink / 1000:,.0f}"]))
-    return "\n".join(lines)
+    return "\n".join(lines + level_report(frame, names))
+
+
+# Months since a level persona's step (0 = the first month at the new level), as reported.
+STEP_WINDOWS = (
+    ("before the step", -99, -1),
+    ("step month", 0, 0),
+    ("1–2 months after", 1, 2),
+    ("within two months (0–2)", 0, 2),
+    ("3+ months after", 3, 99),
+)
+
+
+def level_report(frame: pd.DataFrame, names: list[str]) -> list[str]:
+    """WAPE from day 10 of the level personas by months since their step, with "before" (no rule)."""
+    level = frame[frame["persona"].isin(LEVEL_KEYS) & (frame["day"] >= 10)]
+    if level.empty:
+        return []
+    lines = [
+        "",
+        "Level personas by months since the step, WAPE from day 10 on; before = without the change-of-level rule.",
+        "",
+        _row(["persona", "months", "points", "**forecast**", "before", *names, "vs best baseline"]),
+        "|---|---|---:|---:|---:|" + "---:|" * len(names) + "---:|",
+    ]
+    for key in LEVEL_KEYS:
+        persona = level[level["persona"] == key]
+        for label, lo, hi in STEP_WINDOWS:
+            part = persona[(persona["since_step"] >= lo) & (persona["since_step"] <= hi)]
+            if part.empty:
+                continue
+            actual = part["actual"].to_numpy(float)
+            base = {b: wape(actual, part[b].to_numpy(float)) for b in BASELINES}
+            best = min(base, key=base.get)
+            ours = wape(actual, part["expected"].to_numpy(float))
+            before = wape(actual, part["before"].to_numpy(float))
+            cells = [key, label, f"{len(part):,}", f"**{_pct(ours)}**", _pct(before)]
+            vs = f"{(ours / base[best] - 1) * 100:+.1f}% ({best})"
+            lines.append(_row([*cells, *(_pct(base[b]) for b in BASELINES), vs]))
+    return lines
 
 
 # --------------------------------------------------------------------------- calibration
@@ -405,6 +468,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--write", action="store_true", help="with --calibrate: update the constants in place")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds per persona (default: all)")
+    parser.add_argument("--personas", nargs="+", choices=PERSONA_KEYS, help="only these personas")
+    parser.add_argument(
+        "--no-level-shift", action="store_true", help="the method without the change-of-level rule (as before #15)"
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--csv", type=Path, help="also write every forecast point here")
     parser.add_argument("--from-csv", type=Path, help="only print the tables for points saved by --csv")
@@ -414,9 +481,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     seeds = CALIBRATION_SEEDS if args.calibrate else TEST_SEEDS
     seeds = seeds[: args.seeds] if args.seeds else seeds
-    cases = [Case(persona, seed) for persona in PERSONA_KEYS for seed in seeds]
+    cases = [Case(persona, seed) for persona in args.personas or PERSONA_KEYS for seed in seeds]
     started = time.perf_counter()
-    worker = _calibration_worker if args.calibrate else _test_worker
+    params = NO_SHIFT if args.no_level_shift else None
+    worker = partial(_calibration_worker if args.calibrate else _test_worker, params=params)
     frame = run(cases, args.jobs, worker)
     if args.csv:
         frame.to_csv(args.csv, index=False)

@@ -39,10 +39,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.forecast_backtest import (
+    BASE_KEYS,
     BUDGETS,
     CALIBRATION_SEEDS,
     MONTHS,
-    PERSONA_KEYS,
     Case,
     balanced_cut,
     history_end,
@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seeds = CALIBRATION_SEEDS[: args.seeds] if args.seeds else CALIBRATION_SEEDS
     started = time.perf_counter()
-    points = run([Case(persona, seed) for persona in PERSONA_KEYS for seed in seeds], args.jobs, case_rows)
+    points = run([Case(persona, seed) for persona in BASE_KEYS for seed in seeds], args.jobs, case_rows)
     built = time.perf_counter() - started
     table = report(points, seeds)
     scored = points[points["budget_tag"] == "mid"]

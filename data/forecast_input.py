@@ -72,6 +72,12 @@ def excluded_merchants(session: Session, line_id: int) -> list[str]:
         RecurringExclusion.line_id == line_id, RecurringExclusion.reason == "cancelled")))
 
 
+def not_subscription_merchants(session: Session, line_id: int) -> list[str]:
+    """The merchants marked "not a subscription": never projected as 자동결제, still variable spending."""
+    return list(session.scalars(select(RecurringExclusion.merchant).where(
+        RecurringExclusion.line_id == line_id, RecurringExclusion.reason == "not_subscription")))
+
+
 MARK_AUDIT = {"cancelled": "forecast.exclude_recurring", "not_subscription": "subscriptions.not_subscription"}
 
 

@@ -30,7 +30,7 @@ from dashboard.forecasting.memo import Memo, db_key
 from dashboard.settings import Settings
 from data.alerts_store import create_alert, detail_of, fired_keys
 from data.budgets import parse_threshold_text
-from data.forecast_input import excluded_merchants, history_frame
+from data.forecast_input import excluded_merchants, history_frame, not_subscription_merchants
 from data.models import Alert, Budget, Line, Notification, Transaction, User, utcnow
 from data.subscriptions import merchant_history
 from data.usage import NET_AMOUNT
@@ -301,7 +301,8 @@ def _forecast(session: Session, line: Line, label: str, month: str, used: int, b
         return None
     as_of += timedelta(seconds=1)  # the history up to and including this charge
     forecast = forecast_bill(history_frame(session, line.id, as_of), as_of, limit=budget,
-                             exclude_merchants=excluded_merchants(session, line.id))
+                             exclude_merchants=excluded_merchants(session, line.id),
+                             not_recurring=not_subscription_merchants(session, line.id))
     FORECAST_MEMO.put(key, (max(forecast.expected - forecast.spent_to_date, 0), used))
     return rules.forecast_over_budget(label, month, used, budget, forecast.expected, forecast.p_exceed_limit,
                                       settings.forecast_alert_probability)

@@ -110,6 +110,7 @@ def forecast_bill(
     limit: int | None = None,
     *,
     exclude_merchants: Iterable[str] = (),
+    not_recurring: Iterable[str] = (),
     params: Params | None = None,
 ) -> Forecast:
     """Forecast the bill of the KST month containing `as_of` from one line's history.
@@ -117,11 +118,15 @@ def forecast_bill(
     Only payments strictly before `as_of` are used; same-month cancellations among them are
     netted out. `exclude_merchants` are subscriptions the user cancelled: not expected again
     and left out of the history the variable forecast learns from (what they charged this
-    month stays in spent_to_date). `limit` is a monthly ceiling for the total (the carrier
+    month stays in spent_to_date). `not_recurring` are merchants the user says are no subscription:
+    never projected as a recurring charge, their payments are ordinary variable spending.
+    `limit` is a monthly ceiling for the total (the carrier
     limit or the user's budget): it adds `p_exceed_limit` (P(total ≥ limit)) and
     `limit_hit_date`.
     """
-    parts = forecast_parts(transactions, as_of, exclude_merchants=exclude_merchants, params=params)
+    parts = forecast_parts(
+        transactions, as_of, exclude_merchants=exclude_merchants, not_recurring=not_recurring, params=params
+    )
     low, high = intervals.interval(parts)
     expected = max(parts.spent, round(parts.center))
     p_exceed, hit = None, None
@@ -148,6 +153,7 @@ def forecast_parts(
     as_of: datetime,
     *,
     exclude_merchants: Iterable[str] = (),
+    not_recurring: Iterable[str] = (),
     params: Params | None = None,
 ) -> Parts:
     params = params or Params()
@@ -160,7 +166,9 @@ def forecast_parts(
     spent = int(payments.amount[in_month].sum())
 
     excluded = set(exclude_merchants)
-    series = [s for s in recurring.detect(payments, month_t0) if s.merchant not in excluded]
+    # A series of a merchant marked "not a subscription" is dropped before the mask: its charges stay variable.
+    unlike = excluded | set(not_recurring)
+    series = [s for s in recurring.detect(payments, month_t0) if s.merchant not in unlike]
     dues = recurring.due_this_month(payments, series, month_t0, month_days, as_of_t)
     recurring_due = int(sum(due.remaining for due in dues))
 

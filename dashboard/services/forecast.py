@@ -22,7 +22,13 @@ from dashboard.services.errors import NotFound
 from dashboard.settings import Settings
 from data.billing import due_date
 from data.db import Store
-from data.forecast_input import exclude_recurring, excluded_merchants, history_frame, include_recurring
+from data.forecast_input import (
+    exclude_recurring,
+    excluded_merchants,
+    history_frame,
+    include_recurring,
+    not_subscription_merchants,
+)
 from data.lines import current_limits, owned_line
 from data.models import Line, Transaction, User
 
@@ -45,12 +51,15 @@ def total_limit(session: Session, line_id: int, at: datetime) -> int | None:
 
 def forecast_line(session: Session, line: Line, as_of: datetime, settings: Settings) -> LineForecast:
     return _forecast(session, line, as_of, settings, tuple(excluded_merchants(session, line.id)),
-                     total_limit(session, line.id, as_of))
+                     tuple(not_subscription_merchants(session, line.id)), total_limit(session, line.id, as_of))
 
 
 def _forecast(session: Session, line: Line, as_of: datetime, settings: Settings, excluded: tuple[str, ...],
-              limit: int | None) -> LineForecast:
-    forecast = forecast_bill(history_frame(session, line.id, as_of), as_of, limit, exclude_merchants=excluded)
+              not_recurring: tuple[str, ...], limit: int | None) -> LineForecast:
+    """`excluded`: marked cancelled (left out); `not_recurring`: marked "not a subscription" (its charges are
+    forecast as ordinary spending, never as a 자동결제 still due)."""
+    forecast = forecast_bill(history_frame(session, line.id, as_of), as_of, limit, exclude_merchants=excluded,
+                             not_recurring=not_recurring)
     user = session.get(User, line.user_id)
     due_day = (user.due_day if user and user.due_day else None) or settings.due_day
     return LineForecast(forecast, due_date(forecast.billing_month, due_day), excluded)
@@ -67,10 +76,11 @@ def forecast_line_for_page(session: Session, line: Line, now: datetime, settings
     count, last_id = session.execute(
         select(func.count(), func.max(Transaction.id)).where(Transaction.line_id == line.id)).one()
     excluded, limit = tuple(excluded_merchants(session, line.id)), total_limit(session, line.id, now)
-    key = (db_key(session), line.id, count, last_id, excluded, limit)
+    not_recurring = tuple(not_subscription_merchants(session, line.id))
+    key = (db_key(session), line.id, count, last_id, excluded, not_recurring, limit)
     cached = PAGE_MEMO.get(key, PAGE_MEMO_AGE)
     if cached is None:
-        cached = _forecast(session, line, now, settings, excluded, limit)
+        cached = _forecast(session, line, now, settings, excluded, not_recurring, limit)
         PAGE_MEMO.put(key, cached)
     return cached
 
@@ -99,7 +109,8 @@ def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *,
                   reason: str = "cancelled") -> bool:
     """Mark a recurring charge as cancelled (excluded=True) or count it again; audited when it changed.
     `reason` "not_subscription": marked as no subscription at all (the subscriptions page; the forecast
-    keeps it). False when nothing changed (already so)."""
+    no longer projects it as 자동결제 but counts its charges as ordinary spending). False when nothing
+    changed (already so)."""
     with store.write() as db:
         line = owned_line(db, user_id, line_id)
         if line is None:

@@ -216,6 +216,27 @@ def _dawn_burst(ctx: _Ctx, m: int) -> list[_Event]:
     return out
 
 
+def level_step(ctx: _Ctx) -> int:
+    """The month from which a level persona spends at its new level: 4–6 months before the end.
+
+    Drawn first from the persona's stream, so `benchmarks/forecast_backtest.py` can find it again
+    from a fresh context of the same (persona, seed, end, months)."""
+    return max(0, ctx.n - int(ctx.rng.integers(4, 7)))
+
+
+def _build_level(ctx: _Ctx, factor: float) -> list[_Event]:
+    """Everyday spending (delivery, shopping, gifts, the odd game item) that changes level from
+    one month on and stays there: a new job, a move, a child's phone moved to another line."""
+    step = level_step(ctx)
+    mood = ctx.regimes(0.25)
+    out: list[_Event] = []
+    for m in range(ctx.n):
+        scale = mood[m] * (factor if m >= step else 1.0)
+        out += _spending_mix(ctx, m, delivery=5.0 * scale, shopping=0.8 * scale, gifts=0.4 * scale)
+        out += [_buy(ctx, d, _GOOGLE_GAMES, _NIGHT_OWL) for d in ctx.random_days(m, ctx.poisson(0.6 * scale))]
+    return out
+
+
 PERSONAS: dict[str, Persona] = {
     "gamer": Persona(
         "gamer",
@@ -254,6 +275,18 @@ PERSONAS: dict[str, Persona] = {
         {"micropayment": 500_000, "content": 300_000},
         description="구독, 배달, 쇼핑, 가끔 게임",
     ),
+    "level_down": Persona(
+        "level_down",
+        "지출 감소",
+        {"micropayment": 500_000, "content": 300_000},
+        description="배달·쇼핑 지출이 어느 달부터 절반으로 줄어 그대로 유지",
+    ),
+    "level_up": Persona(
+        "level_up",
+        "지출 증가",
+        {"micropayment": 500_000, "content": 300_000},
+        description="배달·쇼핑 지출이 어느 달부터 2.5배로 늘어 그대로 유지",
+    ),
 }
 
 _BUILDERS: dict[str, Callable[[_Ctx], list[_Event]]] = {
@@ -263,6 +296,8 @@ _BUILDERS: dict[str, Callable[[_Ctx], list[_Event]]] = {
     "child": _build_child,
     "fraud": _build_fraud,
     "owner": _build_owner,
+    "level_down": lambda ctx: _build_level(ctx, 0.5),
+    "level_up": lambda ctx: _build_level(ctx, 2.5),
 }
 
 # --------------------------------------------------------------------------- limits & cancellations

@@ -6,12 +6,14 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.forecasting import Forecast, forecast_bill, frame_from_charges, net_of_cancellations
+from dashboard.forecasting import Forecast, Params, forecast_bill, frame_from_charges, net_of_cancellations
+from dashboard.forecasting.variable import VariableParams
 from data.vocab import KST, days_in_month, month_start, usage_month
 
 MERCHANTS = ("넥슨코리아", "구글플레이", "멜론", "배달의민족", "네이버웹툰")
@@ -175,6 +177,24 @@ def test_excluded_merchants_are_not_expected() -> None:
     assert "멜론" not in {item.merchant for item in fc.upcoming_recurring}
     assert fc.expected <= base.expected - 10_900 + 1
     assert fc.spent_to_date == base.spent_to_date
+
+
+def test_a_merchant_marked_not_a_subscription_is_variable_spending_not_a_recurring_charge() -> None:
+    """"Not a subscription" (the /subscriptions mark): never projected as 자동결제 still due, but unlike
+    "cancelled" its charges keep counting as the line's ordinary spending."""
+    as_of = kst(2025, 5, 12, 12)
+    history = frame(subscription_history())
+    base = forecast_bill(history, as_of)
+    marked = forecast_bill(history, as_of, not_recurring=["멜론"])
+    cancelled = forecast_bill(history, as_of, exclude_merchants=["멜론"])
+    check_invariants(marked, as_of)
+    assert "멜론" not in {item.merchant for item in marked.upcoming_recurring}
+    assert "네이버웹툰" in {item.merchant for item in marked.upcoming_recurring}
+    assert marked.recurring_due == base.recurring_due - 10_900
+    assert marked.spent_to_date == base.spent_to_date
+    # Its past charges now feed the variable forecast: more than when the merchant is dropped entirely.
+    assert marked.variable_expected > cancelled.variable_expected
+    assert cancelled.expected < marked.expected < base.expected
 
 
 def test_a_price_rise_is_followed() -> None:
@@ -396,3 +416,74 @@ def test_demo_personas(persona: str) -> None:
     limit = sum(demo.PERSONAS[persona].limits.values())
     fc = forecast_bill(transactions, end, limit=limit)
     check_invariants(fc, end)
+
+
+# --------------------------------------------------------------------------- a change of level
+
+
+def every_other_day(start: datetime, end: datetime, amount: int, merchant: str = "배달의민족") -> list[tuple]:
+    """One payment every other day at 19:00 KST in [start, end): a steady everyday spender."""
+    rows, day = [], start.replace(hour=19)
+    while day < end:
+        rows.append((day, amount, merchant))
+        day += timedelta(days=2)
+    return rows
+
+
+NO_SHIFT = Params(variable=VariableParams(level_shift=False))
+STEP = kst(2025, 4, 1)  # the first month at the new level
+TWO_MONTHS_LATER = kst(2025, 6, 1, 12)
+
+
+@pytest.mark.parametrize(("old", "new"), [(6_000, 3_000), (3_000, 7_500)], ids=["halves", "grows-2.5x"])
+def test_two_months_after_a_change_of_level_the_forecast_is_at_the_new_level(old: int, new: int) -> None:
+    rows = every_other_day(kst(2024, 7, 1), STEP, old) + every_other_day(STEP, kst(2025, 7, 1), new)
+    history = frame(rows)
+    new_level, old_level = 15 * new, 15 * old  # a 30-day month, a payment every other day
+    for as_of in (TWO_MONTHS_LATER, kst(2025, 6, 10, 12)):
+        fc = forecast_bill(history, as_of)
+        check_invariants(fc, as_of)
+        assert abs(fc.expected - new_level) <= 0.25 * new_level, (as_of, fc.expected)
+    # Without following the change the forecast stays much nearer the old level.
+    before = forecast_bill(history, TWO_MONTHS_LATER, params=NO_SHIFT)
+    assert abs(before.expected - new_level) > 0.4 * new_level
+    assert abs(before.expected - old_level) < abs(fc.expected - old_level)
+
+
+def test_a_steady_line_is_forecast_as_before() -> None:
+    """No change of level: the forecast is the one without the rule, to the won."""
+    rows = every_other_day(kst(2024, 7, 1), kst(2025, 6, 20), 5_000)
+    rows += [(kst(2024, m, 14, 21), 33_000, "넥슨코리아") for m in (8, 11)]  # the odd lump
+    history = frame(rows)
+    for as_of in (kst(2025, 3, 1, 12), kst(2025, 6, 1, 12), kst(2025, 6, 15, 12)):
+        assert forecast_bill(history, as_of) == forecast_bill(history, as_of, params=NO_SHIFT)
+
+
+def test_one_binge_is_not_a_change_of_level() -> None:
+    """A dawn burst of gift vouchers (one day) is a lump, not a new level: nothing is rescaled."""
+    rows = every_other_day(kst(2024, 7, 1), kst(2025, 6, 20), 3_000)
+    rows += [(kst(2025, 5, 17, 3) + timedelta(minutes=4 * k), 50_000, "컬쳐랜드") for k in range(8)]
+    history = frame(rows)
+    assert forecast_bill(history, TWO_MONTHS_LATER) == forecast_bill(history, TWO_MONTHS_LATER, params=NO_SHIFT)
+
+
+@pytest.mark.parametrize(("persona", "factor"), [("level_down", 0.5), ("level_up", 2.5)])
+def test_level_personas_change_level_at_their_step(persona: str, factor: float) -> None:
+    """The backtest's level personas: spending before vs from the step month (level_step)."""
+    from data.demo import generate_history
+    from data.demo.generate import _context
+    from data.demo.personas import level_step
+
+    end = kst(2025, 12, 31, 23)
+    ratios = []
+    for seed in range(8):
+        context = _context(persona, seed, end, 14, False)
+        step = level_step(context)
+        assert 14 - 6 <= step <= 14 - 4  # 4–6 months before the end
+        by_month = dict.fromkeys(context.months, 0)
+        for charge in generate_history(persona, seed, end):
+            if charge.status == "approved":
+                by_month[usage_month(charge.occurred_at)] += charge.amount
+        totals = np.array(list(by_month.values()), dtype=float)
+        ratios.append(totals[step:].mean() / totals[:step].mean())
+    assert factor * 0.7 < float(np.median(ratios)) < factor * 1.3

@@ -329,8 +329,9 @@ def test_the_engine_reads_the_automatic_payment_mark_and_the_user_s_marks(store_
         assert charge(store, cfg, line_id, kst(2026, month, 3, 8), 7_900, "웨이브") == []
 
 
-def test_forecast_of_a_marked_line_is_unchanged_by_the_marks_reason(store_for_url, line_id) -> None:
-    """A merchant marked "not a subscription" is still forecast; one marked cancelled is not."""
+def test_only_the_cancelled_mark_leaves_the_forecast(store_for_url, line_id) -> None:
+    """excluded_merchants reads only "cancelled" marks: a merchant marked "not a subscription" is not dropped
+    from the forecast (how it is forecast instead: tests/unit/test_forecast_marks.py)."""
     from data.forecast_input import excluded_merchants, history_frame
 
     store = store_for_url
