@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,13 +53,15 @@ def rules_of(session: Session, user_id: int) -> dict[str, str]:
     return {key: category for key, category in rows}
 
 
+_RULE = select(CategoryRule.category).where(CategoryRule.user_id == bindparam("user_id"),
+                                            CategoryRule.merchant_key == bindparam("merchant_key"))
+
+
 def category_for(session: Session, user_id: int, merchant_key: str) -> str | None:
     """The user's rule for this merchant key, or None (then keep the inferred category)."""
     if not merchant_key:
         return None
-    return session.scalar(
-        select(CategoryRule.category).where(CategoryRule.user_id == user_id, CategoryRule.merchant_key == merchant_key)
-    )
+    return session.scalar(_RULE, {"user_id": user_id, "merchant_key": merchant_key})
 
 
 def apply_rules(session: Session, user_id: int, rows: Sequence[Row]) -> list[Row]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from data.importing.normalize import merchant_key
@@ -37,14 +37,20 @@ def same_merchant(message_key: str, message_pg_key: str, other_key: str) -> bool
     return bool(other_key) and (message_key == other_key or (bool(message_pg_key) and message_key == message_pg_key))
 
 
+# Built once with bind parameters: every message and every imported row runs it.
+_CANDIDATES = (
+    select(Transaction.id, Transaction.occurred_at, Transaction.amount, Transaction.merchant_key, Transaction.pg)
+    .where(Transaction.line_id == bindparam("line_id"), Transaction.occurred_at >= bindparam("start"),
+           Transaction.occurred_at <= bindparam("end"), Transaction.status == bindparam("status"),
+           Transaction.cancels_id.is_(None), Transaction.source.in_(bindparam("sources", expanding=True)))
+)
+
+
 def candidates(session: Session, line_id: int, start: datetime, end: datetime, *, sources: Sequence[str],
                status: str = "approved") -> list[Candidate]:
     """The line's stored payments from `sources` between start and end (indexed on line_id, occurred_at)."""
-    rows = session.execute(select(Transaction.id, Transaction.occurred_at, Transaction.amount,
-                                  Transaction.merchant_key, Transaction.pg)
-                           .where(Transaction.line_id == line_id, Transaction.occurred_at >= start,
-                                  Transaction.occurred_at <= end, Transaction.status == status,
-                                  Transaction.cancels_id.is_(None), Transaction.source.in_(sources)))
+    rows = session.execute(_CANDIDATES, {"line_id": line_id, "start": start, "end": end, "status": status,
+                                         "sources": list(sources)})
     return [Candidate(id_, at, amount, key or "", merchant_key(pg) if pg else "") for id_, at, amount, key, pg in rows]
 
 

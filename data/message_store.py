@@ -13,7 +13,7 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from data.categorize import category_for
@@ -39,9 +39,12 @@ def fingerprint(text: str, occurred_at: datetime | None) -> str:
     return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_EARLIER = select(InboundMessage).where(InboundMessage.line_id == bindparam("line_id"),
+                                        InboundMessage.fingerprint == bindparam("print"))
+
+
 def earlier_message(session: Session, line_id: int, print_: str) -> InboundMessage | None:
-    return session.scalar(select(InboundMessage).where(InboundMessage.line_id == line_id,
-                                                       InboundMessage.fingerprint == print_))
+    return session.scalar(_EARLIER, {"line_id": line_id, "print": print_})
 
 
 def templates_for(session: Session, user_id: int, sender: str) -> list[Template]:
@@ -119,22 +122,20 @@ def payment_to_cancel(session: Session, line_id: int, parsed: ParsedMessage, at:
     return None
 
 
-def record_message(session: Session, line_id: int, *, received_at: datetime, sender: str | None, text: str,
-                   print_: str, channel: str, kind: str, outcome: str, transaction_id: int | None = None,
-                   amount: int | None = None, merchant: str | None = None,
-                   occurred_at: datetime | None = None) -> InboundMessage:
-    row = InboundMessage(line_id=line_id, received_at=received_at, sender=(sender or None) and sender[:40],
-                         text=text, fingerprint=print_, channel=channel, kind=kind, outcome=outcome,
-                         transaction_id=transaction_id, amount=amount, merchant=merchant and merchant[:200],
-                         occurred_at=occurred_at, created_at=utcnow())
-    session.add(row)
-    session.flush()
-    return row
+def new_message(line_id: int, *, received_at: datetime, sender: str | None, text: str, print_: str, channel: str,
+                kind: str, amount: int | None = None, merchant: str | None = None,
+                occurred_at: datetime | None = None) -> InboundMessage:
+    """The message's row, not yet added to a session: the caller adds it once its outcome is known."""
+    return InboundMessage(line_id=line_id, received_at=received_at, sender=(sender or None) and sender[:40],
+                          text=text, fingerprint=print_, channel=channel, kind=kind, outcome="inbox",
+                          amount=amount, merchant=merchant and merchant[:200], occurred_at=occurred_at,
+                          created_at=utcnow())
 
 
-def auth_codes_since(session: Session, line_id: int, start: datetime, end: datetime, *, skip_id: int) -> list[datetime]:
+def auth_codes_since(session: Session, line_id: int, start: datetime, end: datetime) -> list[datetime]:
+    """Earlier authentication-code messages of the line (the one being handled is not stored yet)."""
     return list(session.scalars(select(InboundMessage.occurred_at).where(
-        InboundMessage.line_id == line_id, InboundMessage.kind == "auth_code", InboundMessage.id != skip_id,
+        InboundMessage.line_id == line_id, InboundMessage.kind == "auth_code",
         InboundMessage.received_at >= start - timedelta(hours=1), InboundMessage.occurred_at >= start,
         InboundMessage.occurred_at <= end).limit(100)))
 

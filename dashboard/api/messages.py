@@ -8,19 +8,21 @@ same message was posted before. docs/ingest.md has the recipes and the rules.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
 from limits import parse
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.exceptions import HTTPException
 
 from dashboard.api.common import caller_id, refuse
 from dashboard.api.schemas import text_field
 from dashboard.context import settings, store
 from dashboard.services.errors import ServiceError
-from dashboard.services.intake_tokens import intake_line, throttle_key
-from dashboard.services.messages import MAX_SENDER, MessageResult, receive_message
+from dashboard.services.intake_tokens import throttle_key, token_is_live
+from dashboard.services.messages import MAX_SENDER, MessageResult, receive_by_token, receive_message
 from dashboard.text.i18n import t
 from dashboard.web.auth import ui_lang
 from data.vocab import KST, MESSAGE_KINDS
@@ -55,17 +57,14 @@ class MessageOut(Schema):
     flags = fields.List(fields.String(metadata={"enum": ["blocked_line"]}))
 
 
-def _answer(result: MessageResult):
-    return MessageOut().dump(result.body()), (201 if result.created else 200)
-
-
-def _receive(user_id: int, line_id: int, body: dict[str, Any], channel: str):
+def _answer(receive: Callable[..., MessageResult], *args: Any, body: dict[str, Any]):
+    """The service's result as the API answers it (201 new, 200 a repeat), or its refusal."""
     try:
-        result = receive_message(store(), settings(), user_id, line_id, body["text"], sender=body.get("sender"),
-                                 received_at=body.get("received_at"), channel=channel)
+        result = receive(store(), settings(), *args, body["text"], sender=body.get("sender"),
+                         received_at=body.get("received_at"))
     except ServiceError as refused:
         refuse(refused, ui_lang())
-    return _answer(result)
+    return MessageOut().dump(result.body()), (201 if result.created else 200)
 
 
 @blp.route("/lines/<int:line_id>/messages", methods=["POST"])
@@ -76,7 +75,7 @@ def _receive(user_id: int, line_id: int, body: dict[str, Any], channel: str):
 @blp.alt_response(422, description="The text is empty, binary or not text.")
 def post_message(body: dict, line_id: int):
     _check_size()
-    return _receive(caller_id(), line_id, body, "api")
+    return _answer(receive_message, caller_id(), line_id, body=body)
 
 
 # ---- /ingest/<token> ----------------------------------------------------------------------------
@@ -102,12 +101,14 @@ INGEST_BODY = {
 @ingest_blp.alt_response(429, description="Too many messages for this token: wait (Retry-After).")
 def ingest(token: str):
     _check_size()
-    found = intake_line(store(), token)
-    if found is None:
-        abort(404, message=t("messages.err.token", ui_lang()))
-    line_id, user_id = found
-    _throttle(token)
-    return _receive(user_id, line_id, _ingest_body(), "ingest")
+    _throttle(token)  # per token, before any store work: a wrong token is counted under its own hash
+    try:
+        body = _ingest_body()
+    except HTTPException:
+        if not token_is_live(store(), token):  # a wrong token is a 404 whatever its body
+            abort(404, message=t("messages.err.token", ui_lang()))
+        raise
+    return _answer(receive_by_token, token, body=body)
 
 
 def _check_size() -> None:

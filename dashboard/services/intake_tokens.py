@@ -3,6 +3,7 @@
     intake_status(store, user_id, line_id) -> IntakeStatus        # never the token itself (it is not stored)
     rotate_intake_token(store, user_id, line_id, *, ip=None) -> str   # the new token, shown once
     revoke_intake_token(store, user_id, line_id, *, ip=None) -> bool  # False: there was none
+    token_is_live(store, token) -> bool
 
 Refusals: another user's line is NotFound("actions.line_not_found").
 """
@@ -60,12 +61,11 @@ def revoke_intake_token(store: Store, user_id: int, line_id: object, *, ip: str 
         return revoked
 
 
-def intake_line(store: Store, token: str) -> tuple[int, int] | None:
-    """(line id, owner id) for a live token, None for a wrong or revoked one. Read-only: the message's own
-    transaction records when the token was used (services.messages.receive_message, channel "ingest")."""
+def token_is_live(store: Store, token: str) -> bool:
+    """Whether the token names a line (the intake route asks only when it is about to refuse a body: a wrong
+    token is a 404 whatever was sent with it)."""
     with store.read() as db:
-        line = intake_tokens.line_for_token(db, token)
-        return None if line is None else (line.id, line.user_id)
+        return intake_tokens.line_for_token(db, token) is not None
 
 
 def throttle_key(token: str) -> str:

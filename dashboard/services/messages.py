@@ -1,7 +1,9 @@
 """Payment text messages forwarded from the phone: read, record, alert — in one transaction per message.
 
     receive_message(store, settings, user_id, line_id, text, *, sender=None, received_at=None, channel="api")
-        -> MessageResult                      # the API route and /ingest/<token> (after the token named the line)
+        -> MessageResult                      # the API route
+    receive_by_token(store, settings, token, text, *, sender=None, received_at=None) -> MessageResult
+                                              # /ingest/<token>: the token names the line
     try_message(store, settings, user_id, line_id, text, sender=None, received_at=None) -> MessageResult
                                               # the set-up page's "send a test message": nothing stored
     inbox(store, user_id, line_id) -> list[InboxItem]     # what the parser could not read, newest first
@@ -19,6 +21,7 @@ empty, binary or too long; NotFound for another user's line or message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -128,27 +131,49 @@ def _moment(received_at: datetime | None, now: datetime) -> datetime:
 def receive_message(store: Store, settings: Settings, user_id: int, line_id: object, text: object, *,
                     sender: object = None, received_at: datetime | None = None, channel: str = "api",
                     now: datetime | None = None) -> MessageResult:
+    return _receive(store, settings, lambda db, now: _locked_line(db, user_id, line_id), text, sender,
+                    received_at, channel, now)
+
+
+def receive_by_token(store: Store, settings: Settings, token: str, text: object, *, sender: object = None,
+                     received_at: datetime | None = None, now: datetime | None = None) -> MessageResult:
+    """/ingest/<token>: the token names the line, inside the message's own transaction (NotFound
+    "messages.err.token" for a wrong or revoked one)."""
+    return _receive(store, settings, lambda db, now: _token_line(db, token, now), text, sender, received_at,
+                    "ingest", now)
+
+
+def _receive(store: Store, settings: Settings, find_line: Callable[[Session, datetime], Line], text: object,
+             sender: object, received_at: datetime | None, channel: str, now: datetime | None) -> MessageResult:
     now = now or utcnow()
-    text, sender = check_text(text, sender, settings)
-    received = _moment(received_at, now)
     with store.write() as db:
-        line = _locked_line(db, user_id, line_id)
-        who = normalise_sender(sender)
-        parsed = parse_message(text, received_at=received, sender=sender,
-                               templates=message_store.templates_for(db, line.user_id, who))
+        line = find_line(db, now)  # first: another user's line or a wrong token is a 404 whatever the text
+        text, sender = check_text(text, sender, settings)
+        received = _moment(received_at, now)
+        parsed = _parse(db, line, text, sender, received)
         at = parsed.occurred_at or received
         print_ = message_store.fingerprint(text, at if parsed.kind != "ignored" else None)
         earlier = message_store.earlier_message(db, line.id, print_)
         if earlier is not None:
             return _replay(earlier)
-        message = message_store.record_message(db, line.id, received_at=received, sender=sender, text=text,
-                                               print_=print_, channel=channel, kind=parsed.kind, outcome="inbox",
-                                               amount=parsed.amount, merchant=parsed.merchant, occurred_at=at)
+        # Built before the handlers run, stored after (one INSERT with its outcome); no autoflush meanwhile.
+        message = message_store.new_message(line.id, received_at=received, sender=sender, text=text,
+                                            print_=print_, channel=channel, kind=parsed.kind, amount=parsed.amount,
+                                            merchant=parsed.merchant, occurred_at=at)
         done = _handle(db, line, parsed, at, message, settings, now)
         message.outcome, message.transaction_id = done.outcome, done.transaction_id
-        if channel == "ingest":
-            intake_tokens.touch(db, line.id, now)  # "last used" on the set-up page
+        db.add(message)
+        db.flush()
         return _result(parsed.kind, message, done)
+
+
+def _parse(db: Session, line: Line, text: str, sender: str | None, received: datetime) -> ParsedMessage:
+    """The built-in reading first; the user's templates for this sender only for a text it cannot read."""
+    parsed = parse_message(text, received_at=received, sender=sender)
+    if parsed.kind != "unrecognised":
+        return parsed
+    templates = message_store.templates_for(db, line.user_id, normalise_sender(sender))
+    return parse_message(text, received_at=received, sender=sender, templates=templates) if templates else parsed
 
 
 def try_message(store: Store, settings: Settings, user_id: int, line_id: object, text: object,
@@ -213,6 +238,13 @@ def dismiss_message(store: Store, user_id: int, message_id: object) -> None:
 
 # ---- handling one message -----------------------------------------------------------------------
 
+def _token_line(db: Session, token: str, now: datetime) -> Line:
+    line = intake_tokens.use_token(db, token, now)
+    if line is None:
+        raise NotFound("messages.err.token")
+    return line
+
+
 def _locked_line(db: Session, user_id: int, line_id: object) -> Line:
     try:
         line = lock_line(db, int(line_id), user_id)  # type: ignore[arg-type]
@@ -266,7 +298,7 @@ def _cancellation(db: Session, line: Line, parsed: ParsedMessage, at: datetime) 
 
 def _auth_code(db: Session, line: Line, at: datetime, message: InboundMessage, settings: Settings) -> _Recorded:
     params = message_rules.AuthCodeParams.from_settings(settings)
-    earlier = message_store.auth_codes_since(db, line.id, at - params.window, at, skip_id=message.id)
+    earlier = message_store.auth_codes_since(db, line.id, at - params.window, at)
     finding = message_rules.auth_code_signal(line_label(line), at, earlier, FraudParams.from_settings(settings),
                                              params)
     return _Recorded("event", alerts=store_findings(db, line, [finding], settings) if finding else [])

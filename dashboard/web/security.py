@@ -73,6 +73,13 @@ def is_public() -> bool:
     return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
 
 
+def wants_csrf_cookie() -> bool:
+    """A browser page's requests get the CSRF cookie; static files, bearer-token API calls and the intake URL
+    do not (a phone automation has no page to send it from, and making one would start a session per call)."""
+    return not (request.path.startswith(("/assets/", "/_dash-component-suites/", *TOKEN_URL_PREFIXES))
+                or getattr(request, "bearer_authenticated", False))
+
+
 def init_security(server: Flask, csrf: CSRFProtect, content_security_policy: str) -> None:
     @server.before_request
     def guard():
@@ -90,7 +97,7 @@ def init_security(server: Flask, csrf: CSRFProtect, content_security_policy: str
 
     @server.after_request
     def cookies_and_headers(response):
-        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+        if wants_csrf_cookie():
             # The token is signed and bound to the session, so this cookie needs no `__Host-` name of its own.
             response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Lax", httponly=False, secure=secure)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -220,6 +220,40 @@ def test_a_revoked_token_stops_working(client, store, owner):
         assert "intake_token.revoke" in db.scalars(select(AuditLog.action)).all()
 
 
+@pytest.mark.parametrize("body", [{"data": b"\xff\xfe", "content_type": "text/plain"},
+                                  {"data": b"<x/>", "content_type": "application/xml"},
+                                  {"json": {"text": "\x00"}}], ids=["binary", "xml", "control"])
+def test_a_wrong_token_is_a_404_whatever_its_body(client, store, owner, body):
+    _, line = owner
+    intake_url(store, line)
+    response = client.post("/ingest/mbi_" + "b" * 32, **body)
+    assert response.status_code == 404 and counts(store) == (0, 0)
+
+
+def test_last_used_is_kept_to_the_minute(client, store, owner):
+    """The set-up page's "last used": set by the first message, not rewritten by each message of a burst."""
+    import time_machine
+
+    from data.models import IntakeToken
+
+    def last_used() -> datetime | None:
+        with store.read() as db:
+            return db.scalar(select(IntakeToken.last_used_at).where(IntakeToken.revoked_at.is_(None)))
+
+    _, line = owner
+    url = intake_url(store, line)
+    assert last_used() is None
+    assert client.post(url, json={"text": voucher(0, hour=12)}).status_code == 201
+    first = last_used()
+    assert first is not None
+    assert client.post(url, json={"text": voucher(1, hour=12)}).status_code == 201
+    assert last_used() == first
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=2), tick=True):
+        assert client.post(url, json={"text": voucher(2, hour=12)}).status_code == 201
+    assert last_used() >= first + timedelta(minutes=2)
+    assert counts(store) == (3, 3)
+
+
 def test_another_users_line_is_not_found(client, store, owner):
     _, line = owner
     stranger = make_user(store, "stranger@example.com")
