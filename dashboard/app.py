@@ -18,6 +18,8 @@ from dashboard.web.auth import client_ip, init_auth
 from dashboard.web.block_link_routes import init_block_links
 from dashboard.web.dispute_routes import init_disputes
 from dashboard.web.export_routes import init_export
+from dashboard.web.faults import init_faults
+from dashboard.web.health_routes import init_health
 from dashboard.web.security import SECURE_SESSION_COOKIE, QuietDash, init_security
 from data.db import Store
 from layouts.shell import shell
@@ -97,6 +99,8 @@ def _make_server(settings: Settings) -> Flask:
     init_block_links(server)  # the mailed block-now link (/b/<token>)
     init_export(server)
     init_disputes(server)  # dispute-pack PDF/CSV downloads
+    init_health(server, limiter)  # /healthz, /readyz
+    init_faults(server)  # 503 + Retry-After when the database or its disk is away; the app's own 500
     return server
 
 

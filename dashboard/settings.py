@@ -24,6 +24,7 @@ class Settings:
     login_rate_per_ip: str = "20 per minute"
     login_rate_per_account_ip: str = "5 per minute"
     session_cookie_secure: bool = False
+    unavailable_retry_after: int = 5  # seconds, in the Retry-After of a 503 (database or its disk away)
     # Domain (shared/DOMAIN.md)
     legal_max: int = 1_000_000
     limit_step: int = 10_000

@@ -8,10 +8,38 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+
+# SQLite reports faults and bugs alike as OperationalError ("no such table" too): only these are the machine's.
+SQLITE_FAULTS = ("readonly database", "disk is full", "unable to open database file", "disk i/o error",
+                 "database is locked")
+# PostgreSQL SQLSTATE classes of a server that cannot serve now: connection (08), resources such as a full
+# disk (53), operator intervention such as a shutdown or a statement timeout (57), a read-only standby (25006),
+# and contention that outlasted write_retrying (serialization failure, deadlock).
+PG_FAULT_STATES = ("08", "53", "57", "25006", "40001", "40P01")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A fault of the database or its disk (answered 503, worth retrying), not a bug in a query."""
+    if isinstance(exc, DisconnectionError | PoolTimeout | InterfaceError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:
+        return state.startswith(PG_FAULT_STATES)
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        # psycopg's connection failures carry no SQLSTATE; sqlite3 errors carry only their message.
+        return not text or "connection" in text or any(fault in text for fault in SQLITE_FAULTS)
+    return False
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -33,6 +61,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _drop_read_only(context: ExceptionContext) -> None:
+        # SQLite opens a file it may not write read-only and the connection stays so: once the file is writable
+        # again, pooled connections would still refuse every write. Treated as a disconnect, the pool is emptied.
+        if "readonly database" in str(context.original_exception).lower():
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
@@ -93,6 +128,11 @@ class Store:
             conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
+
+    def ping(self) -> None:
+        """`SELECT 1` on a pooled connection (pre-pinged on PostgreSQL); raises when the database is away."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         self.engine.dispose()

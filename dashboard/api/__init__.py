@@ -5,8 +5,9 @@ Every route finds resources through the caller's own lines, so another user's id
 The OpenAPI document lists every status code an operation can answer (no catch-all `default`), each error
 with the body it really has, `{error, message, errors?}` (tests/http/test_api_schemathesis.py holds the
 app to it): 401 on every operation (no or unknown bearer token), 404 on every operation with a path id,
-400 wherever a JSON body is read (malformed JSON), 422 wherever a body or query is validated; anything else
-a route documents itself.
+400 wherever a JSON body is read (malformed JSON), 422 wherever a body or query is validated, 500 (a bug) and
+503 with Retry-After (the database or its disk unavailable, dashboard/web/faults.py) on every operation;
+anything else a route documents itself.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from data.vocab import DB_INT_MAX
 
 API_PREFIX = "/api/v1"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Every operation reaches the database (the bearer token is looked up there too), so every one can meet a fault.
+FAULTS = {
+    "500": {"description": "An unexpected error (a bug); nothing of it is shown."},
+    "503": {"description": "The database or its disk is unavailable for now (stopped, unreachable, full or "
+                           "read-only); retry after the given seconds.",
+            "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "required": True,
+                                        "schema": {"type": "integer", "minimum": 0}}}},
+}
 
 
 class DatabaseId(IntegerConverter):
@@ -51,6 +60,8 @@ class ErrorResponses(BasePlugin):
                 responses.setdefault("401", "UNAUTHORIZED")  # the guard: no session and no valid bearer token
             if path and "{" in path:
                 responses.setdefault("404", "NOT_FOUND")  # ids are looked up among the caller's own
+            for status, response in FAULTS.items():
+                responses.setdefault(status, {**response})  # a copy: content is added to it below
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 bad_json = "The body is not JSON."  # webargs refuses it before the route runs
                 if isinstance(responses.get("400"), dict):

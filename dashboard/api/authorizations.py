@@ -1,7 +1,8 @@
 """/api/v1/lines/<id>/authorizations: a merchant/PG asks to charge a line; approved or declined at once.
 
-201 with the decision for a new external_id; 200 with the *same* body (and `Idempotent-Replayed: true`)
-for a retry of an external_id already answered. Declines are answers, not errors (still 201).
+201 with the decision for a new external_id; 200 with the *same* body (and `Idempotency-Replayed: true`, the
+payments' header too) for a retry of an external_id already answered. Declines are answers, not errors (still 201).
+The old `Idempotent-Replayed: true` is sent as well for one more release (deprecated; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from dashboard.web.auth import ui_lang
 from data.vocab import BUCKETS, CATEGORIES, KST, PAY_TYPES
 
 blp = Blueprint("authorizations", __name__, description="Payment authorizations (merchants/PGs)")
+
+REPLAYED = {"Idempotency-Replayed": "true", "Idempotent-Replayed": "true"}  # the second: deprecated alias
+REPLAYED_DOC = {
+    "Idempotency-Replayed": {"description": "`true`: this answers a retry.", "required": True,
+                             "schema": {"type": "string", "enum": ["true"]}},
+    "Idempotent-Replayed": {"description": "Deprecated alias of Idempotency-Replayed, removed in the next release.",
+                            "deprecated": True, "schema": {"type": "string", "enum": ["true"]}},
+}
 
 # The external_id rules as an OpenAPI pattern too, so the document says what `printable`/`not_reserved` refuse
 # (tests/http/test_api_schemathesis.py checks that the two agree).
@@ -56,12 +65,13 @@ class AuthorizationOut(Schema):
 @blp.route("/lines/<int:line_id>/authorizations", methods=["POST"])
 @blp.arguments(AuthorizationIn)
 @blp.response(201, AuthorizationOut, description="A new decision (approved or declined).")
-@blp.alt_response(200, schema=AuthorizationOut, description="A retry: the first decision, unchanged.")
+@blp.alt_response(200, schema=AuthorizationOut, description="A retry: the first decision, unchanged.",
+                  headers=REPLAYED_DOC)
 def create_authorization(body: dict, line_id: int):
     try:
         result = authorize_charge(store(), settings(), caller_id(), line_id, body)
     except ServiceError as refused:
         refuse(refused, ui_lang())
     if not result.created:
-        return result.body(), 200, {"Idempotent-Replayed": "true"}
+        return result.body(), 200, REPLAYED
     return result.body()

@@ -19,6 +19,9 @@ from dashboard.text.i18n import t
 PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_json"}
 # The mailed "block now" link works without a login (blocking is the safe direction; CSRF still applies).
 PUBLIC_ENDPOINTS.add("block_link.page")
+# Probes of load balancers and orchestrators (/healthz, /readyz) come without a login.
+PUBLIC_ENDPOINTS |= {"health.healthz", "health.readyz"}
+PROBE_PATHS = ("/healthz", "/readyz")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 # The line's secret intake URL: the token in the path is the credential (no cookie, so no CSRF to defend).
 TOKEN_URL_PREFIXES = ("/ingest/",)
@@ -77,6 +80,7 @@ def wants_csrf_cookie() -> bool:
     """A browser page's requests get the CSRF cookie; static files, bearer-token API calls and the intake URL
     do not (a phone automation has no page to send it from, and making one would start a session per call)."""
     return not (request.path.startswith(("/assets/", "/_dash-component-suites/", *TOKEN_URL_PREFIXES))
+                or request.path in PROBE_PATHS  # a probe every few seconds must not start a session each time
                 or getattr(request, "bearer_authenticated", False))
 
 

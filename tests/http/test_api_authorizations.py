@@ -41,7 +41,9 @@ def test_approve_then_retry_returns_the_same_body(client, store, line, headers):
     assert body == {"approved": True, "reason": None, "transaction_id": body["transaction_id"]}
     retry = charge(client, line, headers, amount=40_000)  # same external_id, even with another amount
     assert retry.status_code == 200 and retry.get_json() == body
-    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["Idempotency-Replayed"] == "true"  # the payments' name (IETF idempotency-key draft)
+    assert retry.headers["Idempotent-Replayed"] == "true"  # the deprecated alias, kept for one release
+    assert "Idempotency-Replayed" not in first.headers
     with store.read() as db:
         assert db.scalar(select(Transaction.amount).where(Transaction.line_id == line)) == 10_000
 

@@ -1,0 +1,30 @@
+"""Readiness: can this process serve requests now? (/readyz; /healthz needs no service, docs/operations.md)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from data.db import Store
+
+OK, UNAVAILABLE = "ok", "unavailable"
+
+
+def readiness(store: Store, rate_limit_storage: Callable[[], bool] | None) -> dict[str, str]:
+    """Each dependency's state: the database answers `SELECT 1`; the shared rate-limit storage (Redis), when there
+    is one, answers PING (`rate_limit_storage` is its check, None for per-process memory)."""
+    checks = {"database": OK if _database_answers(store) else UNAVAILABLE}
+    if rate_limit_storage is not None:
+        checks["redis"] = OK if rate_limit_storage() else UNAVAILABLE
+    return checks
+
+
+def is_ready(checks: dict[str, str]) -> bool:
+    return all(state == OK for state in checks.values())
+
+
+def _database_answers(store: Store) -> bool:
+    try:
+        store.ping()
+    except Exception:  # any failure to answer is "not ready"; the reason belongs in the database's own log
+        return False
+    return True
