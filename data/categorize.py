@@ -61,7 +61,8 @@ def category_for(session: Session, user_id: int, merchant_key: str) -> str | Non
     """The user's rule for this merchant key, or None (then keep the inferred category)."""
     if not merchant_key:
         return None
-    return session.scalar(_RULE, {"user_id": user_id, "merchant_key": merchant_key})
+    # Core on the session's connection: rules are written by their own use case, never pending here.
+    return session.connection().scalar(_RULE, {"user_id": user_id, "merchant_key": merchant_key})
 
 
 def apply_rules(session: Session, user_id: int, rows: Sequence[Row]) -> list[Row]:

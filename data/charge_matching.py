@@ -49,8 +49,9 @@ _CANDIDATES = (
 def candidates(session: Session, line_id: int, start: datetime, end: datetime, *, sources: Sequence[str],
                status: str = "approved") -> list[Candidate]:
     """The line's stored payments from `sources` between start and end (indexed on line_id, occurred_at)."""
-    rows = session.execute(_CANDIDATES, {"line_id": line_id, "start": start, "end": end, "status": status,
-                                         "sources": list(sources)})
+    # Core on the session's connection: the rows looked for were committed by earlier requests, never pending.
+    rows = session.connection().execute(_CANDIDATES, {"line_id": line_id, "start": start, "end": end,
+                                                      "status": status, "sources": list(sources)})
     return [Candidate(id_, at, amount, key or "", merchant_key(pg) if pg else "") for id_, at, amount, key, pg in rows]
 
 

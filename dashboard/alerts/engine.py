@@ -199,7 +199,8 @@ _NEARBY = (
 
 
 def _nearby(session: Session, line_id: int, at: datetime, span: timedelta) -> list[Charge]:
-    rows = session.execute(_NEARBY, {"line_id": line_id, "start": at - span, "end": at + span})
+    # Core on the session's connection (the ORM's execute costs more; evaluate() has flushed the charge).
+    rows = session.connection().execute(_NEARBY, {"line_id": line_id, "start": at - span, "end": at + span})
     return [Charge(*row) for row in rows]
 
 
@@ -247,8 +248,8 @@ def _budget_rules(session: Session, line: Line, tx: TxRow, charge: Charge, label
     """Budget levels, forecast, large charge and new merchant: the rules a Budget row switches on
     (budget levels and forecast only for a charge of the current month)."""
     month = tx.usage_month
-    row = session.execute(_STATE, {"line_id": line.id, "month": month, "at": tx.occurred_at, "tx_id": tx.id,
-                                   "merchant_key": tx.merchant_key or ""}).first()
+    row = session.connection().execute(_STATE, {"line_id": line.id, "month": month, "at": tx.occurred_at,
+                                                "tx_id": tx.id, "merchant_key": tx.merchant_key or ""}).first()
     if row is None:
         return []  # no budget on this line
     amount, threshold_text, large, notify_new, used, seen_id, any_id = row

@@ -18,7 +18,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from dashboard.api.messages import INGEST_PREFIX, ingest_blp
+from dashboard.api.messages import INGEST_PREFIX, ingest_blp, init_intake_throttle
 from dashboard.api.registry import blueprints
 from dashboard.api.schemas import ErrorSchema
 from data.vocab import DB_INT_MAX
@@ -91,6 +91,7 @@ def init_api(server: Flask) -> Api:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
         names.add(blueprint.name)
     api.register_blueprint(ingest_blp, url_prefix=INGEST_PREFIX)  # outside /api/v1, in the same document
+    init_intake_throttle(server, server.extensions["microbill_limiter"])
 
     @server.before_request
     def unknown_api_paths():

@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
 from flask_smorest import Blueprint, abort
 from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +32,7 @@ from data.vocab import KST, MESSAGE_KINDS
 blp = Blueprint("messages", __name__, description="Payment text messages forwarded from the phone")
 ingest_blp = Blueprint("ingest", __name__, description="The line's secret intake URL (no headers needed)")
 INGEST_PREFIX = "/ingest"
+INTAKE_LIMITER = "microbill_intake_limiter"
 OUTCOMES = ("stored", "duplicate", "unmatched", "event", "ignored", "smishing", "inbox", "learned")
 
 
@@ -45,6 +48,9 @@ class MessageIn(Schema):
     received_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=KST,
                                        metadata={"description": "When the phone received it (ISO 8601; without "
                                                                 "an offset it is KST). Default: now."})
+
+
+_MESSAGE_IN = MessageIn()  # schemas hold no per-call state: one instance serves every request
 
 
 class MessageOut(Schema):
@@ -64,7 +70,7 @@ def _answer(receive: Callable[..., MessageResult], *args: Any, body: dict[str, A
                          received_at=body.get("received_at"))
     except ServiceError as refused:
         refuse(refused, ui_lang())
-    return MessageOut().dump(result.body()), (201 if result.created else 200)
+    return result.body(), (201 if result.created else 200)  # dumped by the route's MessageOut
 
 
 @blp.route("/lines/<int:line_id>/messages", methods=["POST"])
@@ -118,9 +124,17 @@ def _check_size() -> None:
         abort(413, message=t("messages.err.too_large", ui_lang(), limit=limit // 1024))
 
 
+def init_intake_throttle(server: Flask, limiter: Limiter) -> None:
+    """The intake URL counts per token in a fixed window of the app's rate-limit storage: one counter increment
+    per message, where the login forms' moving window keeps a list per key. Flask-Limiter's own per-request
+    checks skip the blueprint (it has no decorated limit; _throttle is its limit)."""
+    server.extensions[INTAKE_LIMITER] = FixedWindowRateLimiter(limiter.storage)
+    limiter.exempt(ingest_blp)
+
+
 def _throttle(token: str) -> None:
     """Per token (services.intake_tokens.throttle_key)."""
-    limiter = current_app.extensions["microbill_limiter"].limiter
+    limiter = current_app.extensions[INTAKE_LIMITER]
     rate = parse(settings().ingest_rate)
     key = throttle_key(token)
     if not limiter.hit(rate, "ingest", key):
@@ -147,6 +161,6 @@ def _ingest_body() -> dict[str, Any]:
         abort(415, message=t("messages.err.media_type", ui_lang()))
     raw = {key: value for key, value in raw.items() if value not in (None, "") or key == "text"}
     try:
-        return MessageIn().load(raw)
+        return _MESSAGE_IN.load(raw)
     except ValidationError as bad:
         abort(422, message=t("messages.err.fields", ui_lang()), errors={"body": bad.messages})

@@ -156,14 +156,13 @@ def _receive(store: Store, settings: Settings, find_line: Callable[[Session, dat
         earlier = message_store.earlier_message(db, line.id, print_)
         if earlier is not None:
             return _replay(earlier)
-        # Built before the handlers run, stored after (one INSERT with its outcome); no autoflush meanwhile.
+        # Built before the handlers run, stored after them: one INSERT, with its outcome.
         message = message_store.new_message(line.id, received_at=received, sender=sender, text=text,
                                             print_=print_, channel=channel, kind=parsed.kind, amount=parsed.amount,
                                             merchant=parsed.merchant, occurred_at=at)
         done = _handle(db, line, parsed, at, message, settings, now)
         message.outcome, message.transaction_id = done.outcome, done.transaction_id
-        db.add(message)
-        db.flush()
+        message_store.insert_row(db, message)
         return _result(parsed.kind, message, done)
 
 
