@@ -184,8 +184,7 @@ def try_message(store: Store, settings: Settings, user_id: int, line_id: object,
         line = owned_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        parsed = parse_message(text, received_at=received, sender=sender,
-                               templates=message_store.templates_for(db, line.user_id, normalise_sender(sender)))
+        parsed = _parse(db, line, text, sender, received)  # read as a posted message would be
     return MessageResult(parsed.kind, None, parsed.amount, parsed.merchant or parsed.pg,
                          parsed.occurred_at or received, "preview", False)
 
