@@ -69,6 +69,18 @@ class Settings:
     import_max_bytes: int = 20_000_000  # largest history file accepted for import (issue #3)
     ingest_max_bytes: int = 16_384  # largest forwarded text message body (docs/ingest.md)
     ingest_rate: str = "30 per minute"  # per intake token (Flask-Limiter syntax)
+    # Accounts a thief cannot keep (issue #12; docs/security.md).
+    # -- sessions, tokens, proxies
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    session_remember_days: int = 30  # "keep me signed in"
+    api_token_days: int = 90  # default expiry of a new API token
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted (werkzeug ProxyFix)
+    # -- passwords, registration
+    password_reset_minutes: int = 30
+    require_email_confirmation: str = "auto"  # auto: on when smtp_host is set; true; false
+    # -- second factors
+    second_factor_fresh_minutes: int = 10  # unblock / raising a limit need a factor entered this recently
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
