@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import Insert, Table, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from data.categorize import category_for
@@ -111,8 +112,13 @@ def insert_row(session: Session, row: Base) -> int:
     table = type(row).__table__
     values = {column.key: value for column in table.columns
               if column.key != "id" and (value := getattr(row, column.key)) is not None}
-    row.id = session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
+    row.id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
     return row.id
+
+
+@cache
+def _insert_returning_id(table: Table) -> Insert:
+    return table.insert().returning(table.c.id)  # built once per table: building it costs its cache key again
 
 
 def payment_to_cancel(session: Session, line_id: int, parsed: ParsedMessage, at: datetime) -> int | None:

@@ -13,14 +13,15 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id, refuse
-from dashboard.api.schemas import text_field
+from dashboard.api.schemas import Moment, text_field
 from dashboard.context import settings, store
 from dashboard.services.errors import ServiceError
 from dashboard.services.intake_tokens import throttle_key, token_is_live
@@ -45,9 +46,9 @@ class MessageIn(Schema):
                          metadata={"example": "[Web발신]\n[다날] 12,300원 결제완료\n넥슨코리아\n11/18 14:23",
                                    "pattern": MESSAGE_TEXT_PATTERN})
     sender = text_field(MAX_SENDER, min_len=0, load_default=None, allow_none=True, metadata={"example": "15663355"})
-    received_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=KST,
-                                       metadata={"description": "When the phone received it (ISO 8601; without "
-                                                                "an offset it is KST). Default: now."})
+    received_at = Moment(load_default=None, allow_none=True, default_timezone=KST,
+                         metadata={"description": "When the phone received it (ISO 8601; without an offset it is "
+                                                  "KST; 1990-01-01 to tomorrow). Default: now."})
 
 
 _MESSAGE_IN = MessageIn()  # schemas hold no per-call state: one instance serves every request
@@ -130,6 +131,9 @@ def init_intake_throttle(server: Flask, limiter: Limiter) -> None:
     checks skip the blueprint (it has no decorated limit; _throttle is its limit)."""
     server.extensions[INTAKE_LIMITER] = FixedWindowRateLimiter(limiter.storage)
     limiter.exempt(ingest_blp)
+    # A request filter ends Flask-Limiter's check before it resolves the endpoint's limits (exempt alone
+    # still resolves them on every request).
+    limiter.request_filter(lambda: request.blueprint == ingest_blp.name)
 
 
 def _throttle(token: str) -> None:
