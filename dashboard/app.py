@@ -12,6 +12,8 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 import callbacks
 from dashboard.api import init_api
+from dashboard.observability.logs import init_request_ids
+from dashboard.observability.metrics import init_metrics
 from dashboard.settings import Settings, load_settings
 from dashboard.text.i18n import pick_lang, t
 from dashboard.web.auth import client_ip, init_auth
@@ -20,6 +22,7 @@ from dashboard.web.dispute_routes import init_disputes
 from dashboard.web.export_routes import init_export
 from dashboard.web.faults import init_faults
 from dashboard.web.health_routes import init_health
+from dashboard.web.json_bodies import UntrustedJsonProvider
 from dashboard.web.security import SECURE_SESSION_COOKIE, QuietDash, init_security
 from data.db import Store
 from layouts.shell import shell
@@ -67,11 +70,13 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
         module.register(app)
     csp = _content_security_policy(app)
     init_security(server, server.extensions["csrf"], csp)
+    init_metrics(server, lambda: set(app.callback_map))  # /metrics when MICROBILL_METRICS is on
     return app
 
 
 def _make_server(settings: Settings) -> Flask:
     server = Flask("dashboard", instance_path=settings.instance_path, template_folder="web/templates")
+    server.json = UntrustedJsonProvider(server)  # request bodies that cannot crash a worker (web/json_bodies.py)
     server.config.update(
         MICROBILL=settings,
         SECRET_KEY=settings.secret_key,
@@ -101,6 +106,7 @@ def _make_server(settings: Settings) -> Flask:
     init_disputes(server)  # dispute-pack PDF/CSV downloads
     init_health(server, limiter)  # /healthz, /readyz
     init_faults(server)  # 503 + Retry-After when the database or its disk is away; the app's own 500
+    init_request_ids(server)  # X-Request-ID on every answer; JSON logs when MICROBILL_LOG_FORMAT=json
     return server
 
 

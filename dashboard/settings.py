@@ -21,6 +21,10 @@ class Settings:
     secret_key: str = ""
     env: str = "development"  # "production" refuses to start without a secret key
     ratelimit_storage_uri: str = "memory://"  # redis://… when several workers share limits
+    # Operations (issue #13; docs/operations.md): /metrics for Prometheus, and how logs are written.
+    metrics: bool = False  # serve /metrics
+    metrics_token: str = ""  # when set, /metrics answers only `Authorization: Bearer <token>` (else a 404)
+    log_format: str = "text"  # json: one JSON object per line, with the request id
     login_rate_per_ip: str = "20 per minute"
     login_rate_per_account_ip: str = "5 per minute"
     session_cookie_secure: bool = False

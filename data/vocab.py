@@ -91,3 +91,21 @@ def months_back(month: str, count: int) -> list[str]:
 
 def kst_today(now: datetime | None = None) -> date:
     return to_kst(now or datetime.now(UTC)).date()
+
+
+# The span of dates a charge may carry, wherever it comes from (an imported row, an API body, a query):
+# Korean phone micropayments began in the 2000s, and a day ahead allows for a clock or time zone that runs early.
+EARLIEST_DATE = date(1990, 1, 1)
+
+
+def latest_date(now: datetime | None = None) -> date:
+    """The last KST date a charge or a query may name: tomorrow."""
+    return kst_today(now) + timedelta(days=1)
+
+
+def in_date_span(moment: datetime) -> bool:
+    """An aware datetime within EARLIEST_DATE..latest_date() in KST (year 1 or 9999 shifted by an offset: False)."""
+    try:
+        return EARLIEST_DATE <= moment.astimezone(KST).date() <= latest_date()
+    except OverflowError:
+        return False

@@ -5,9 +5,10 @@ Ownership as everywhere: a line or alert of another user is a 404, never a 403 (
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.api.schemas import DB_INT_MAX, id_field
 from dashboard.context import settings, store
@@ -21,11 +22,15 @@ from data.vocab import ALERT_KINDS
 blp = Blueprint("alerts", __name__, description="Budgets and alerts")
 
 
+INT_COLUMN = validate.Range(min=-DB_INT_MAX, max=DB_INT_MAX)
+
 class BudgetIn(Schema):
-    amount = fields.Integer(required=True, strict=True, metadata={"example": 200_000})
-    thresholds = fields.List(fields.Integer(strict=True), load_default=None, metadata={"example": [50, 80, 100]})
+    # Bounded by the INTEGER columns they are stored in; the rules of a budget are the service's (a 400).
+    amount = fields.Integer(required=True, strict=True, metadata={"example": 200_000}, validate=INT_COLUMN)
+    thresholds = fields.List(fields.Integer(strict=True, validate=INT_COLUMN), load_default=None,
+                             metadata={"example": [50, 80, 100]})
     large_charge = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={"example": 50_000},
-                                  validate=validate.Range(max=DB_INT_MAX))  # stored in an INTEGER column
+                                  validate=INT_COLUMN)
     notify_new_merchant = fields.Boolean(load_default=False)
 
 

@@ -7,11 +7,11 @@ The old `Idempotent-Replayed: true` is sent as well for one more release (deprec
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id, refuse
-from dashboard.api.schemas import printable, text_field
+from dashboard.api.schemas import Moment, printable, text_field
 from dashboard.context import settings, store
 from dashboard.services.authorizations import CANCEL_PREFIX, DECLINE_REASONS, authorize_charge
 from dashboard.services.errors import ServiceError
@@ -48,8 +48,9 @@ class AuthorizationIn(Schema):
                                 metadata={"description": "The PG's id for this payment; retries reuse it. "
                                                          f"The prefix {CANCEL_PREFIX} is reserved.",
                                           "pattern": EXTERNAL_ID_PATTERN})
-    occurred_at = fields.AwareDateTime(load_default=None, default_timezone=KST,
-                                       metadata={"description": "ISO 8601; without an offset it is KST. Default now."})
+    occurred_at = Moment(load_default=None, default_timezone=KST,
+                         metadata={"description": "ISO 8601; without an offset it is KST. Default now. "
+                                                  "From 1990-01-01 to tomorrow (KST)."})
     pg = text_field(60, load_default=None, allow_none=True, metadata={"example": "다날"})
     category = fields.String(load_default="other", validate=validate.OneOf(CATEGORIES))
     product = text_field(200, load_default=None, allow_none=True)

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.context import settings, store
 from dashboard.services import bills as bills_service

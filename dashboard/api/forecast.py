@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
-from dashboard.api.schemas import text_field
+from dashboard.api.schemas import Moment, text_field
 from dashboard.context import settings, store
 from dashboard.services import forecast as forecast_service
 from dashboard.services.errors import NotFound
@@ -41,8 +42,8 @@ class ForecastOut(Schema):
 
 
 class ForecastQuery(Schema):
-    as_of = fields.AwareDateTime(load_default=None, default_timezone=UTC,
-                                 metadata={"description": "ISO time; default now"})
+    as_of = Moment(load_default=None, default_timezone=UTC,
+                   metadata={"description": "ISO time; default now. From 1990-01-01 to tomorrow (KST)."})
 
 
 class ExclusionIn(Schema):

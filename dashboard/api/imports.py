@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.context import settings, store
 from dashboard.services.imports import (

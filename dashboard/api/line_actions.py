@@ -9,9 +9,10 @@ Another user's line is a 404 everywhere.
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.context import settings, store
 from dashboard.services import limits as limits_service

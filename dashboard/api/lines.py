@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.api.schemas import LineIn, LineOut
 from dashboard.context import store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from flask_smorest import Blueprint
+from dashboard.api.bodies import Blueprint
 
 
 def blueprints() -> list[Blueprint]:

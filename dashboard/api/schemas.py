@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from data.vocab import BUCKETS, DB_INT_MAX
+from data.vocab import BUCKETS, DB_INT_MAX, EARLIEST_DATE, in_date_span
 
 BucketField = fields.String(validate=validate.OneOf(BUCKETS))
 
@@ -27,6 +28,20 @@ def text_field(max_len: int, min_len: int = 1, **kwargs) -> fields.String:
     metadata = {"pattern": PRINTABLE_PATTERN, **kwargs.pop("metadata", {})}
     return fields.String(validate=[validate.Length(min=min_len, max=max_len), printable], metadata=metadata,
                          **kwargs)
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 date-time from outside, within data.vocab's span (1990-01-01 to tomorrow, KST): year 1 or
+    9999 is a 422 here, where converting it to UTC would overflow (a 500)."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "span": f"must be between {EARLIEST_DATE.isoformat()} and tomorrow (KST)"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not in_date_span(moment):
+            raise self.make_error("span")
+        return moment
 
 
 def id_field(**kwargs) -> fields.Integer:

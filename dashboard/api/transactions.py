@@ -6,9 +6,10 @@ not an approved payment or is already cancelled.
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.context import store
 from dashboard.services import transactions as tx_service

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.alerts.engine import AlertHook
+from dashboard.observability.counters import count_authorization
 from dashboard.services.errors import Invalid, NotFound
 from dashboard.settings import Settings
 from data.authorize import CANCEL_PREFIX as CANCEL_PREFIX  # re-exported: the API's schema refuses the prefix
@@ -40,4 +41,6 @@ def authorize_charge(store: Store, settings: Settings, user_id: int, line_id: in
     result = authorize_owned(store, user_id, line_id, AuthorizationRequest(**request), settings, now=now, hook=alerts)
     if result is None:
         raise NotFound("actions.line_not_found")
+    if result.created:  # a retry is the same decision, counted once
+        count_authorization(result.approved, result.reason)
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from data.db import Store
+from data.models import utcnow
+from data.outbox_stats import due_notifications
 
 OK, UNAVAILABLE = "ok", "unavailable"
 
@@ -28,3 +30,11 @@ def _database_answers(store: Store) -> bool:
     except Exception:  # any failure to answer is "not ready"; the reason belongs in the database's own log
         return False
     return True
+
+
+def outbox_backlog(store: Store) -> tuple[int, float]:
+    """Notifications due and not delivered, and the seconds since the oldest became due (0 when none)."""
+    now = utcnow()
+    with store.read() as db:
+        count, oldest = due_notifications(db, now)
+    return count, (now - oldest).total_seconds() if oldest else 0.0

@@ -15,15 +15,16 @@ dashboard/text/messages/importing.py and its values; `error_text(problem, lang)`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.alerts.engine import evaluate_import
+from dashboard.observability.counters import count_import
 from dashboard.settings import Settings
 from dashboard.text.i18n import t
+from data import untrusted_json
 from data.db import Store
 from data.import_mappings import clean_mapping, header_signature, recall, remember
 from data.import_store import ImportSummary as ImportSummary  # re-exported: callbacks import no data.*
@@ -197,7 +198,7 @@ def commit(store: Store, settings: Settings, user_id: int, line_id: object, read
         if line is None:
             raise line_not_found()
         summary = _store_rows(db, settings, line, reading, filename, progress, now, channel)
-    return _after(store, summary)
+    return _after(store, summary, channel)
 
 
 def _store_rows(db: Any, settings: Settings, line: Line, reading: Reading, filename: str,
@@ -209,7 +210,8 @@ def _store_rows(db: Any, settings: Settings, line: Line, reading: Reading, filen
     return summary
 
 
-def _after(store: Store, summary: ImportSummary) -> ImportSummary:
+def _after(store: Store, summary: ImportSummary, channel: str) -> ImportSummary:
+    count_import(channel, "committed")
     if summary.added >= STATISTICS_AFTER_ROWS:
         store.refresh_statistics()  # a big import can change which index a query should take
     return summary
@@ -221,6 +223,15 @@ def import_upload(store: Store, settings: Settings, user_id: int, line_id: objec
     """The API's import: the line's owner, the file, the mapping (JSON {raw header: field}), the size
     and the rows are each checked once, in that order. Raises ImportRefused (line, no_file,
     bad_mapping, too_large, mapping, rows); a dry run writes nothing."""
+    try:
+        return _import_upload(store, settings, user_id, line_id, content, filename, mapping_json, dry_run, channel)
+    except ImportRefused:
+        count_import(channel, "refused")
+        raise
+
+
+def _import_upload(store: Store, settings: Settings, user_id: int, line_id: object, content: bytes | None,
+                   filename: str, mapping_json: str | None, dry_run: bool, channel: str) -> Preview | ImportSummary:
     with store.read() as db:
         line = owned_line(db, user_id, line_id)
     if line is None:
@@ -233,15 +244,15 @@ def import_upload(store: Store, settings: Settings, user_id: int, line_id: objec
             return count_preview(db, line.id, reading)
     with store.write() as db:  # the owner was checked above; the row is read again in this transaction
         summary = _store_rows(db, settings, db.get(Line, line.id), reading, filename, None, None, channel)
-    return _after(store, summary)
+    return _after(store, summary, channel)
 
 
 def _api_mapping(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = untrusted_json.loads(text)
+    except ValueError:  # orjson: also 100,000-deep nesting and huge numbers, which json.loads turns into a 500
         value = None
     if not isinstance(value, dict):
         raise ImportRefused.because("bad_mapping", "import.err.mapping_json", example='{"일자": "occurred_at"}')

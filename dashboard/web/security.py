@@ -21,7 +21,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_j
 PUBLIC_ENDPOINTS.add("block_link.page")
 # Probes of load balancers and orchestrators (/healthz, /readyz) come without a login.
 PUBLIC_ENDPOINTS |= {"health.healthz", "health.readyz"}
-PROBE_PATHS = ("/healthz", "/readyz")
+# /metrics (when on) is for Prometheus: no login, optionally its own bearer token (observability/metrics.py).
+PUBLIC_ENDPOINTS.add("metrics")
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 # The line's secret intake URL: the token in the path is the credential (no cookie, so no CSRF to defend).
 TOKEN_URL_PREFIXES = ("/ingest/",)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from data.importing.keywords import CATEGORY_LABELS, infer_category, squash
 from data.importing.model import Message
-from data.vocab import CARRIER_ALIASES, CARRIERS, CATEGORIES, KST
+from data.vocab import CARRIER_ALIASES, CARRIERS, CATEGORIES, EARLIEST_DATE, KST, in_date_span, latest_date
 
 Errors = np.ndarray  # object array: None or a Message per row
 
@@ -28,7 +28,6 @@ Errors = np.ndarray  # object array: None or a Message per row
 # strips exactly what the exporter adds: one "'" directly before one of these characters.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
-MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_AMOUNT = 100_000_000  # a sanity bound (1억원), far above any legal monthly cap
 NAT = np.iinfo(np.int64).min
 _HOUR_NS = 3_600_000_000_000
@@ -143,9 +142,9 @@ _AMOUNT = re.compile(
 _PARENS = re.compile(r"^\((.*)\)$")
 
 
-def _problem(key: str, cell: str) -> Message:
+def _problem(key: str, cell: str, **values: object) -> Message:
     """A cell's problem: the message shows the cell as written (quoted)."""
-    return Message(key, {"cell": cell})
+    return Message(key, {"cell": cell, **values})
 
 
 def parse_amount(value: object) -> tuple[int | None, Message | None]:
@@ -355,8 +354,8 @@ def parse_datetime(value: object) -> tuple[datetime | None, Message | None]:
             return None, _problem("import.err.date_format", text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=KST)
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        return None, _problem("import.err.date_range", cell_text(value))
+    if not in_date_span(moment):  # outside 1990-01-01..tomorrow (KST): a row error, never rewritten
+        return None, _problem("import.err.date_range", cell_text(value), latest=latest_date().isoformat())
     return moment.astimezone(UTC), None
 
 
@@ -378,7 +377,7 @@ def _from_text(text: str) -> datetime:
     for korean, plain in (("kh", "h"), ("kmi", "mi"), ("ks", "s")):  # 14시 23분 05초
         parts[plain] = parts.get(plain) or parts.get(korean)
     year = int(parts["y"])
-    year += 2000 if year < 100 else 0
+    year += 2000 if len(parts["y"]) == 2 else 0  # "25.05.11"; but "0099-05-05" is year 99, out of range
     hour = int(parts["h"] or 0)
     meridiem = (parts.get("ap") or parts.get("ap2") or "").lower().replace(".", "")
     if meridiem:
@@ -504,16 +503,20 @@ def _parse_texts_fast(values: np.ndarray, is_text: np.ndarray, out: np.ndarray) 
     if fmt.startswith("%Y%m"):  # digits only: strptime would read "202505111423" as
         # 14:02:03 under %H%M%S, so insist on the sample's exact length.
         ok &= texts.str.fullmatch(rf"\d{{{len(sample)}}}").to_numpy(dtype=bool, na_value=False)
-    years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    ok &= (years >= MIN_YEAR) & (years <= MAX_YEAR)
     shift = np.where(pm & (hours < 12), 12, 0) - np.where(am & (hours == 12), 12, 0)
     wall = np.where(ok, parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64), 0)
     local = wall + shift * _HOUR_NS
-    # Asia/Seoul has been a fixed UTC+9 since 1988 (< MIN_YEAR), so no tz database lookup is needed.
+    # Out of range (before 1990, after tomorrow) goes to the slow path, which names the error.
+    ok &= (local >= _wall_ns(EARLIEST_DATE)) & (local < _wall_ns(latest_date() + timedelta(days=1)))
+    # Asia/Seoul has been a fixed UTC+9 since 1988 (before EARLIEST_DATE), so no tz database lookup is needed.
     ns = local - _KST_OFFSET_NS
     out[positions[ok]] = ns[ok]
     left[positions[~ok]] = True
     return left
+
+
+def _wall_ns(day: date) -> int:
+    return pd.Timestamp(day).as_unit("ns").value
 
 
 def _ns(moment: datetime) -> int:

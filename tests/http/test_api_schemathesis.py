@@ -58,8 +58,11 @@ BUSINESS_REFUSALS = {
     "PUT /api/v1/lines/{line_id}/limits/{bucket}": ["400"],
     # carrier names (aliases, any case) and phone numbers (any separators) are parsed leniently
     "POST /api/v1/lines": ["400"],
-    # occurred_at may not be more than 5 minutes ahead of the server's clock
+    # occurred_at may not be more than 5 minutes ahead of the server's clock; it and the two below take
+    # date-times from 1990-01-01 to tomorrow (KST), a span the date-time format cannot state
     "POST /api/v1/lines/{line_id}/authorizations": ["422"],
+    "POST /api/v1/lines/{line_id}/messages": ["422"],
+    "GET /api/v1/lines/{line_id}/forecast": ["422"],
     # the whole input is a file: its content (encoding, headers, rows) is checked by the importer, and a missing
     # `file` is the route's own 400 (the schema cannot mark it required without turning that into webargs' 422)
     "POST /api/v1/lines/{line_id}/imports": ["400", "413", "422"],

@@ -326,6 +326,31 @@ def test_bad_dates_are_row_errors(text: str) -> None:
     assert text in error_text(result.errors[0], "ko")
 
 
+@pytest.mark.parametrize("text", ["0001-01-01", "0099-05-05 10:00", "9999-12-31", "2100-12-31 10:00",
+                                  "1989-12-31 23:59", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_dates_outside_1990_to_tomorrow_are_row_errors_never_rewritten(text: str) -> None:
+    result = parse_file(csv_bytes(cell_row(date_text=text)), "a.csv")
+    assert result.rows == []
+    assert [(e.row, e.key) for e in result.errors] == [(2, "import.err.date_range")]
+    assert "1990-01-01" in error_text(result.errors[0], "ko") and text in error_text(result.errors[0], "ko")
+
+
+@pytest.mark.month_edges
+def test_a_history_row_may_be_dated_tomorrow_but_not_later(clock) -> None:
+    today = datetime.now(KST).date()
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=2)
+    texts = [f"{today:%Y-%m-%d} 10:00", f"{tomorrow:%Y-%m-%d} 23:59", f"{later:%Y-%m-%d} 00:00", "1990-01-01 00:00"]
+    for kind in ("fast", "slow"):  # a column of one format goes through pandas; mixed ones cell by cell
+        column = texts if kind == "fast" else [texts[0], f"{tomorrow:%Y.%m.%d} 오후 11:59", f"{later:%Y%m%d}",
+                                                      "1990.1.1 0:00"]
+        result = parse_file(csv_bytes([HEADER, *(cell_row(date_text=text)[1] for text in column)]), "a.csv")
+        assert [e.row for e in result.errors] == [4], kind
+        assert result.errors[0].values["latest"] == tomorrow.isoformat()
+        without = [text for k, text in enumerate(column) if k != 2]
+        result = parse_file(csv_bytes([HEADER, *(cell_row(date_text=text)[1] for text in without)]), "a.csv")
+        assert result.errors == [] and len(result.rows) == 3, kind
+
+
 def test_fast_and_slow_date_paths_agree() -> None:
     texts = [
         "2025.05.11 14:23:05",

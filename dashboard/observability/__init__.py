@@ -1,0 +1,1 @@
+"""What operators watch: Prometheus metrics (metrics.py) and JSON logs with a request id (logs.py)."""
