@@ -9,7 +9,8 @@ from __future__ import annotations
 from callbacks import Page
 from layouts import account as layout
 
-PAGE = Page("/account", "nav.account", layout.page, order=90)
+# Not a page pill: the top bar links it beside "log out" (layouts/shell.py), where accounts keep theirs.
+PAGE = Page("/account", "nav.account", layout.page, order=90, in_nav=False)
 
 
 def register(app) -> None:  # the sections register their own callbacks

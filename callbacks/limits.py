@@ -42,7 +42,7 @@ def show_limits(line_id, bucket, _version, _status_version, prefs):
     return limits_layout.limits_view(lang, view.rows), options, None if current is None else str(current)
 
 
-def save_limit(_n, line_id, bucket, amount, password, version, prefs):
+def save_limit(_n, line_id, bucket, amount, password, version, prefs, code=None):
     lang, _ = prefs_of(prefs)
     if line_for_user(line_id) is None:
         return limits_layout.feedback(t("line.none", lang), False), "", no_update
@@ -51,7 +51,8 @@ def save_limit(_n, line_id, bucket, amount, password, version, prefs):
     except (TypeError, ValueError):
         return limits_layout.feedback(t("limits.pick_amount", lang), False), no_update, no_update
     try:
-        limits_service.set_limit(store(), settings(), user_id(), line_id, bucket, value, password, ip=client_ip())
+        limits_service.set_limit(store(), settings(), user_id(), line_id, bucket, value, password, ip=client_ip(),
+                                 code=code if isinstance(code, str) else None)
     except ServiceError as error:
         password_kept = no_update if error.key == "actions.bad_bucket" else ""
         return limits_layout.feedback(t(error.key, lang, **error.values), False), password_kept, no_update
@@ -74,22 +75,23 @@ def _advice_clicked() -> tuple[object, object]:
     return trigger.get("bucket"), trigger.get("amount")
 
 
-def apply_advice(_clicks, line_id, password, version, prefs):
+def apply_advice(_clicks, line_id, password, version, prefs, code=None):
     """The advisor's "이 한도로 바꾸기" is the form's save with the suggested bucket and amount: the same
     set_limit, feedback and password field (a raise needs it). The id comes from the browser: save_limit and
     set_limit check the amount, the bucket and the line as for the form."""
     bucket, amount = _advice_clicked()
-    return save_limit(1, line_id, bucket, amount, password, version, prefs)
+    return save_limit(1, line_id, bucket, amount, password, version, prefs, code)
 
 
-def unblock_line(n_clicks, n_submit, line_id, password, version, prefs):
+def unblock_line(n_clicks, n_submit, line_id, password, version, prefs, code=None):
     lang, _ = prefs_of(prefs)
     if not (n_clicks or n_submit):
         return no_update, no_update, no_update, no_update
     if line_for_user(line_id) is None:
         return limits_layout.feedback(t("line.none", lang), False), "", no_update, no_update
     try:
-        done = lines_service.unblock_line(store(), user_id(), line_id, password, ip=client_ip())
+        done = lines_service.unblock_line(store(), user_id(), line_id, password, ip=client_ip(),
+                                          code=code if isinstance(code, str) else None)
     except ServiceError as error:
         return limits_layout.feedback(t(error.key, lang), False), "", no_update, no_update
     return limits_layout.feedback(t(done.message_key, lang), True), "", (version or 0) + 1, picker_options(lang)
@@ -124,6 +126,7 @@ def register(app: Dash) -> None:
         State("limits-password", "value"),
         State("limits-version", "data"),
         State("prefs", "data"),
+        State("limits-code", "value"),
         prevent_initial_call=True,
     )(save_limit)
     app.callback(
@@ -142,6 +145,7 @@ def register(app: Dash) -> None:
         State("limits-password", "value"),
         State("limits-version", "data"),
         State("prefs", "data"),
+        State("limits-code", "value"),
         prevent_initial_call=True,
     )(apply_advice)
     app.callback(
@@ -155,5 +159,6 @@ def register(app: Dash) -> None:
         State("unblock-password", "value"),
         State("line-status-version", "data"),
         State("prefs", "data"),
+        State("unblock-code", "value"),
         prevent_initial_call=True,
     )(unblock_line)

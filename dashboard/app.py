@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from dash import Dash
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
 from dashboard.api import init_api
@@ -19,10 +21,13 @@ from dashboard.text.i18n import pick_lang, t
 from dashboard.web.auth import client_ip, init_auth
 from dashboard.web.block_link_routes import init_block_links
 from dashboard.web.dispute_routes import init_disputes
+from dashboard.web.erasure_routes import init_erasure
 from dashboard.web.export_routes import init_export
+from dashboard.web.factor_routes import init_factor_routes
 from dashboard.web.faults import init_faults
 from dashboard.web.health_routes import init_health
 from dashboard.web.json_bodies import UntrustedJsonProvider
+from dashboard.web.password_routes import init_passwords
 from dashboard.web.security import SECURE_SESSION_COOKIE, QuietDash, init_security
 from data.db import Store
 from layouts.shell import shell
@@ -85,6 +90,9 @@ def _make_server(settings: Settings) -> Flask:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        # "Keep me signed in" makes the session cookie permanent, for as long as such a session lives on the
+        # server (data.sessions.Lifetime); any other session cookie ends with the browser.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_remember_days),
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the guard, so bearer-token API calls can skip it
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         # An import file reaches Dash base64-encoded inside JSON (x4/3): leave room for the largest allowed.
@@ -94,15 +102,24 @@ def _make_server(settings: Settings) -> Flask:
         server.config.update(SESSION_COOKIE_NAME=SECURE_SESSION_COOKIE, SESSION_COOKIE_PATH="/",
                              SESSION_COOKIE_DOMAIN=None)
     server.config.update(settings.extra)
+    if settings.trusted_proxies > 0:
+        # Behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For: the limits
+        # (per IP, per account and IP) then key on the real client, not on the proxy. Never without proxies:
+        # anyone could send the header.
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.extensions["microbill_store"] = Store(settings.database_url)
     server.extensions["csrf"] = CSRFProtect(server)
     limiter = Limiter(client_ip, app=server, storage_uri=settings.ratelimit_storage_uri,
                       strategy="moving-window", headers_enabled=True)
     server.extensions["microbill_limiter"] = limiter
     init_auth(server, limiter)
+    init_factor_routes(server, limiter)  # /login/factor and the passkey (WebAuthn) endpoints
+    init_passwords(server, limiter)  # /forgot, /reset/<token>, /confirm/<token>
     init_api(server)
     init_block_links(server)  # the mailed block-now link (/b/<token>)
     init_export(server)
+    init_erasure(server)  # /account/export.zip (everything of the user, before deleting the account)
     init_disputes(server)  # dispute-pack PDF/CSV downloads
     init_health(server, limiter)  # /healthz, /readyz
     init_faults(server)  # 503 + Retry-After when the database or its disk is away; the app's own 500

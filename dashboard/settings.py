@@ -80,11 +80,19 @@ class Settings:
     session_remember_days: int = 30  # "keep me signed in"
     api_token_days: int = 90  # default expiry of a new API token
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted (werkzeug ProxyFix)
+    # Failed logins per account from clients without its device cookie, across all addresses (OWASP device
+    # cookies: dashboard/web/login_throttle.py); a device cookie is trusted this long after its login.
+    login_rate_per_account: str = "10 per 15 minutes"
+    device_cookie_days: int = 180
     # -- passwords, registration
     password_reset_minutes: int = 30
     require_email_confirmation: str = "auto"  # auto: on when smtp_host is set; true; false
+    email_confirmation_hours: int = 24  # lifetime of the sign-up confirmation link
+    account_mail_rate: str = "3 per hour"  # reset / confirmation mails per address (Flask-Limiter syntax)
     # -- second factors
     second_factor_fresh_minutes: int = 10  # unblock / raising a limit need a factor entered this recently
+    webauthn_rp_id: str = ""  # passkeys are bound to it; empty: the host the page came from (never an IP)
+    webauthn_origin: str = ""  # e.g. https://bill.example.com; empty: the request's scheme and host
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

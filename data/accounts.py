@@ -1,4 +1,4 @@
-"""Users and their server-side login sessions."""
+"""Users and their passwords (their login sessions: data/sessions.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.audit import audit
@@ -27,15 +27,29 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, email: str, password: str) -> User:
+def create_user(session: Session, email: str, password: str, *, password_hash: str | None = None,
+                confirmed: bool = True) -> User:
+    """`password_hash` when hashed before the transaction; `confirmed=False`: a sign-up waiting for its mail link."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise EmailTaken(email)
-    user = User(email=email, password_hash=_hasher.hash(password))
+    user = User(email=email, password_hash=password_hash or _hasher.hash(password),
+                email_confirmed_at=utcnow() if confirmed else None)
     session.add(user)
     session.flush()
     audit(session, "user.create", user_id=user.id)
     return user
+
+
+def hash_password(password: str) -> str:
+    """argon2id; called before a write transaction (SQLite's write lock must not wait on the hashing)."""
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, user: User, password_hash: str) -> None:
+    """A new password (hashed by hash_password); any reset link bound to the old hash stops working."""
+    user.password_hash = password_hash
+    user.password_changed_at = utcnow()
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -48,21 +62,6 @@ def check_password(user: User | None, password: str) -> bool:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     return user if check_password(user, password) else None
-
-
-def open_session(session: Session, user: User, ip: str | None = None) -> UserSession:
-    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id)
-    session.add(row)
-    audit(session, "auth.login", user_id=user.id, ip=ip)
-    return row
-
-
-def close_session(session: Session, session_id: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.id == session_id))
-
-
-def load_session(session: Session, session_id: str) -> UserSession | None:
-    return session.get(UserSession, session_id)
 
 
 def reauthenticate(session: Session, session_id: str, password: str) -> bool:

@@ -79,6 +79,8 @@ class User(Base):
     # TOTP (RFC 6238): the base32 secret; enabled only once a first code was entered.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last TOTP time step accepted: a code is never accepted twice (replay), even within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list[Line]] = relationship(back_populates="owner", order_by="Line.id")
 

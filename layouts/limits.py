@@ -11,6 +11,7 @@ from dashboard.text.carriers import instructions
 from dashboard.text.formatting import won
 from dashboard.text.i18n import t
 from data.vocab import BUCKETS, to_kst
+from layouts.account_factors import step_up_button
 from layouts.block import instructions_view
 from layouts.components import section
 
@@ -24,8 +25,23 @@ def _unblock_form(lang: str) -> html.Div:
                           debounce=False, n_submit=0),
                 dbc.Button(t("block.unblock", lang), id="unblock-button", color="primary"),
             ]),
+            factor_fields(lang, "unblock"),
         ],
         id="unblock-form", className="mt-3", hidden=True,
+    )
+
+
+def factor_fields(lang: str, prefix: str) -> html.Div:
+    """The second factor next to a password prompt: a TOTP / recovery code, or a passkey step-up (for users
+    who turned two-step verification on; others leave it empty)."""
+    return html.Div(
+        [
+            dbc.Label(t("factor.code_if_on", lang), html_for=f"{prefix}-code", className="small mt-2"),
+            dbc.Input(id=f"{prefix}-code", type="text", autocomplete="one-time-code", maxLength=40,
+                      className="mb-2", debounce=False, n_submit=0),
+            step_up_button(lang, f"{prefix}-stepup-status", f"{prefix}-stepup"),
+        ],
+        className="factor-fields",
     )
 
 
@@ -45,6 +61,7 @@ def _limit_form(lang: str) -> html.Div:
             ),
             dbc.Label(t("limits.password", lang), html_for="limits-password", className="small"),
             dbc.Input(id="limits-password", type="password", autocomplete="current-password", className="mb-2"),
+            factor_fields(lang, "limits"),
             html.P(t("limits.raise_hint", lang), className="small text-body-secondary"),
             dbc.Button(t("limits.save", lang), id="limits-save", color="primary"),
             html.Div(id="limits-feedback", className="mt-2", role="status"),

@@ -1,9 +1,9 @@
 """/api/v1/lines/<id>: change a limit, block, unblock.
 
-- PUT  /limits/<bucket> {amount, password?} → 200 | 400 (not a step, over the cap) | 403 (a raise without
+- PUT  /limits/<bucket> {amount, password?, code?} → 200 | 400 (not a step, over the cap) | 403 (a raise without
   or with a wrong password) | 422 (bad body or bucket) | 429 (too many wrong passwords)
 - POST /block {reason?} → 200 {status: "blocked", instructions} — never asks for a password
-- POST /unblock {password} → 200 | 403 (missing/wrong password) | 409 (not blocked) | 429
+- POST /unblock {password, code?} → 200 | 403 (missing/wrong password) | 409 (not blocked) | 429
 Another user's line is a 404 everywhere.
 """
 
@@ -24,6 +24,10 @@ from dashboard.web.auth import client_ip, ui_lang
 from data.vocab import BUCKETS
 
 blp = Blueprint("line_actions", __name__, description="Limits, block and unblock")
+# A token carries no second factor of its own (no session, no passkey ceremony): for a user who turned two-step
+# verification on, unblocking and raising a limit through the API need a current TOTP or recovery code.
+FACTOR_CODE = ("For users with two-step verification: a current authenticator (TOTP) code or a recovery code; "
+               "without it unblocking and raising a limit are refused (403).")
 
 
 class LimitIn(Schema):
@@ -31,6 +35,8 @@ class LimitIn(Schema):
                             metadata={"example": 300_000})
     password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000),
                              metadata={"description": "Required to raise the limit."})
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                         metadata={"description": FACTOR_CODE})
 
 
 class LimitOut(Schema):
@@ -70,6 +76,8 @@ class BlockOut(Schema):
 class UnblockIn(Schema):
     # Not `required`: a missing password is the documented 403, like a wrong one.
     password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                         metadata={"description": FACTOR_CODE})
 
 
 class StatusOut(Schema):
@@ -89,13 +97,13 @@ def refused(error: ServiceError):
 @blp.doc(parameters=[{"in": "path", "name": "bucket", "required": True,
                       "schema": {"type": "string", "enum": list(BUCKETS)}}])
 @blp.alt_response(400, description="Not a 10,000-won step, or over the line's cap.")
-@blp.alt_response(403, description="A raise without the correct password.")
-@blp.alt_response(429, description="Too many wrong passwords.")
+@blp.alt_response(403, description="A raise without the correct password (or second-factor code).")
+@blp.alt_response(429, description="Too many wrong passwords or codes.")
 def put_limit(body: dict, line_id: int, bucket: str):
     """Lowering applies at once; raising needs `password` (정보통신망법 58조⑤). Audited either way."""
     try:
         outcome = limits_service.set_limit(store(), settings(), caller_id(), line_id, bucket, body["amount"],
-                                           body["password"], ip=client_ip())
+                                           body["password"], ip=client_ip(), code=body.get("code"))
     except ServiceError as error:
         refused(error)
     return {"line_id": line_id, "bucket": bucket, "amount": outcome.amount, "previous": outcome.previous,
@@ -119,13 +127,14 @@ def block(body: dict, line_id: int):
 @blp.route("/lines/<int:line_id>/unblock", methods=["POST"])
 @blp.arguments(UnblockIn)
 @blp.response(200, StatusOut)
-@blp.alt_response(403, description="Missing or wrong password.")
+@blp.alt_response(403, description="Missing or wrong password (or second-factor code).")
 @blp.alt_response(409, description="The line is not blocked.")
-@blp.alt_response(429, description="Too many wrong passwords.")
+@blp.alt_response(429, description="Too many wrong passwords or codes.")
 def unblock_route(body: dict, line_id: int):
     """Needs the password again; a line with an overdue bill comes back "restricted", not "active"."""
     try:
-        done = lines_service.unblock_line(store(), caller_id(), line_id, body["password"], ip=client_ip())
+        done = lines_service.unblock_line(store(), caller_id(), line_id, body["password"], ip=client_ip(),
+                                          code=body.get("code"))
     except ServiceError as error:
         refused(error)
     return {"line_id": line_id, "status": done.status}

@@ -74,9 +74,12 @@ def create_user_cmd(email: str, password: str) -> None:
     """Create a user account."""
     from dashboard.services import accounts
     from dashboard.services.errors import Conflict
+    from dashboard.services.passwords import new_password_errors
+    from dashboard.text.i18n import t
 
-    if len(password) < 10:
-        raise click.BadParameter("at least 10 characters", param_hint="--password")
+    if refused := new_password_errors(password, password, email):  # the sign-up form's policy
+        raise click.BadParameter(" / ".join(t(key, lang) for key in refused.values() for lang in ("ko", "en")),
+                                 param_hint="--password")
     try:
         with _store() as store:
             user = accounts.create_user(store, email, password)
@@ -94,16 +97,85 @@ def _user_id(store: Store, email: str) -> int:
     return user_id
 
 
+def _say(refused) -> str:
+    """A service's refusal in both languages (an operator's terminal)."""
+    from dashboard.text.i18n import t
+
+    return f"{t(refused.key, 'ko', **refused.values)} / {t(refused.key, 'en', **refused.values)}"
+
+
 @main.command("create-token")
-@click.option("--email", required=True)
+@click.argument("email_arg", metavar="[EMAIL]", required=False)
+@click.option("--email", default=None, help="The user (or give EMAIL as the argument).")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-def create_token_cmd(email: str, name: str) -> None:
-    """Create an API bearer token for a user and print it (shown only once)."""
+@click.option("--expires-days", type=int, default=None,
+              help="Days until it stops working (default MICROBILL_API_TOKEN_DAYS, 90); 0: never (not advised).")
+def create_token_cmd(email_arg: str | None, email: str | None, name: str, expires_days: int | None) -> None:
+    """Create an API bearer token for a user and print it (shown only once; only its hash is stored)."""
+    from dashboard.services import accounts
+    from dashboard.services.errors import ServiceError
+
+    who = email or email_arg
+    if not who:
+        raise click.UsageError("give the user's EMAIL")
+    days = load_settings().api_token_days if expires_days is None else expires_days
+    try:
+        with _store() as store:
+            token = accounts.create_token(store, _user_id(store, who), name, days=days)
+    except ServiceError as refused:
+        raise click.ClickException(_say(refused)) from refused
+    click.echo(token)
+
+
+@main.command("list-tokens")
+@click.option("--email", required=True)
+def list_tokens_cmd(email: str) -> None:
+    """A user's API tokens as JSON lines (id, name, created, last used, expires, state); never the secrets."""
+    from datetime import UTC, datetime
+
     from dashboard.services import accounts
 
+    now = datetime.now(UTC)
     with _store() as store:
-        token = accounts.create_token(store, _user_id(store, email), name)
-    click.echo(token)
+        for token in accounts.tokens_of_user(store, _user_id(store, email)):
+            click.echo(json.dumps({"id": token.id, "name": token.name, "created_at": token.created_at,
+                                   "last_used_at": token.last_used_at, "expires_at": token.expires_at,
+                                   "state": token.state(now)}, default=str, ensure_ascii=False))
+
+
+@main.command("revoke-token")
+@click.argument("token", required=False)
+@click.option("--email", default=None, help="With --id: the user whose token it is.")
+@click.option("--id", "token_id", type=int, default=None, help="The token's id (microbill list-tokens, /account).")
+def revoke_token_cmd(token: str | None, email: str | None, token_id: int | None) -> None:
+    """Revoke an API token at once: give the token itself (e.g. one found leaked), or --email and --id.
+
+    Revoking by id needs the owner's email so a mistyped id cannot revoke someone else's token."""
+    from dashboard.services import accounts
+    from dashboard.services.errors import ServiceError
+
+    if (token is None) == (token_id is None) or (token_id is not None and not email):
+        raise click.UsageError("give either TOKEN, or --email and --id")
+    try:
+        with _store() as store:
+            if token is not None:
+                revoked = accounts.revoke_token_by_secret(store, token)
+            else:
+                accounts.revoke_token(store, _user_id(store, email), token_id)
+                revoked = token_id
+    except ServiceError as refused:
+        raise click.ClickException(_say(refused)) from refused
+    click.echo(json.dumps({"revoked": revoked}))
+
+
+@main.command("end-sessions")
+@click.option("--email", required=True)
+def end_sessions_cmd(email: str) -> None:
+    """Sign a user out everywhere at once (every browser session; API tokens: revoke-token)."""
+    from dashboard.services import sessions
+
+    with _store() as store:
+        click.echo(json.dumps({"ended": sessions.end_all_sessions(store, _user_id(store, email))}))
 
 
 @main.command("forecast")

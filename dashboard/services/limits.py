@@ -1,7 +1,7 @@
 """A line's monthly limits: what the limits page shows, and changing one.
 
     limits_of(store, settings, user_id, line_id) -> LimitsView     # limits in force, caps, usage, step choices
-    set_limit(store, settings, user_id, line_id, bucket, amount, password, *, ip=None) -> LimitOutcome
+    set_limit(store, settings, user_id, line_id, bucket, amount, password, *, ip=None, code=None) -> LimitOutcome
     limit_advice(store, settings, user_id, line_id) -> Advice    # the advisor's suggestion per bucket
 
 The advisor (dashboard.forecasting.limit_advice, docs/limits.md) only suggests; applying a suggestion is
@@ -13,7 +13,8 @@ store's transaction (data.line_actions.change_limit).
 
 Order of set_limit's checks: bucket (Invalid 422 "actions.bad_bucket") → password (verified before the
 transaction) → ownership (NotFound 404) → amount (LimitRefused 400: not a step, over a cap) → a raise
-without the right password (Forbidden 403, Throttled 429).
+without the right password (Forbidden 403, Throttled 429), or without the second factor of a user who has one
+(Forbidden 403 "factor.needed" / "factor.wrong", 429 "factor.throttled"; dashboard.services.factors).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from dashboard.forecasting.limit_advice import HISTORY_MONTHS, VOUCHER_CATEGORY, Advice, MonthFigures, advise
+from dashboard.services import factors
 from dashboard.services.errors import Invalid, NotFound, ServiceError
 from dashboard.services.lines import LINE_NOT_FOUND, as_line_id
 from dashboard.settings import Settings
@@ -85,23 +87,25 @@ def limits_of(store: Store, settings: Settings, user_id: int, line_id: object) -
 
 
 def set_limit(store: Store, settings: Settings, user_id: int, line_id: object, bucket: str, amount: int,
-              password: str | None, *, ip: str | None = None) -> LimitOutcome:
-    """Set a bucket's limit from now on (audited, as are refused raises); returns amount, previous and cap."""
+              password: str | None, *, ip: str | None = None, code: str | None = None) -> LimitOutcome:
+    """Set a bucket's limit from now on (audited, as are refused raises); returns amount, previous and cap.
+    A raise by a user with a second factor also needs `code` or a factor entered recently on this session."""
     if bucket not in BUCKETS:
         raise Invalid("actions.bad_bucket")
     verdict = verify_password(user_id, password, store)
+    factor = factors.factor_for_action(store, user_id, code) if verdict is Reauth.OK else None
     with store.write() as db:
         line = line_actions.lock_line(db, as_line_id(line_id), user_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        outcome = line_actions.change_limit(db, line, bucket, amount, user_id=user_id,
-                                            password_ok=verdict is Reauth.OK, rules=settings, ip=ip)
+        outcome = line_actions.change_limit(db, line, bucket, amount, user_id=user_id, rules=settings, ip=ip,
+                                            password_ok=factor is factors.FactorVerdict.OK)
         if verdict is Reauth.OK:
             mark_reauthenticated(db)
     if outcome.kind == "invalid" and outcome.problem is not None:
         raise LimitRefused(outcome.problem.key, **outcome.problem.values)
     if outcome.kind == "reauth":
-        raise refusal(verdict, "limits.raise_needs_password")
+        raise refusal(verdict, "limits.raise_needs_password") if factor is None else factors.factor_refusal(factor)
     return outcome
 
 

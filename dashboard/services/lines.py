@@ -8,7 +8,7 @@ command asks here first.
     add_line(store, user_id, carrier, number, limits, nickname=None, is_minor=False) -> dict
     block_line(store, user_id, line_id, *, reason="loss_theft", ip=None) -> Blocked      # no password
     block_all(store, user_id, *, reason="loss_theft", ip=None) -> list[Blocked]
-    unblock_line(store, user_id, line_id, password, *, ip=None) -> Unblocked             # password again
+    unblock_line(store, user_id, line_id, password, *, ip=None, code=None) -> Unblocked  # password (+ factor)
     block_link_preview(store, settings, token) -> LinkView     # the mailed /b/<token> page (GET)
     block_by_link(store, settings, token, *, ip=None) -> LinkView                         # (POST)
 
@@ -16,7 +16,8 @@ The rows come back detached (the store's sessions do not expire on commit): read
 ids to other services; never lazy-load a relationship from them.
 
 Refusals: another user's line (or a malformed id) is NotFound("actions.line_not_found"); unblocking without
-the right password is Forbidden (429 Throttled after too many); unblocking a line that is not blocked is
+the right password is Forbidden (429 Throttled after too many), and for a user with a second factor without
+it Forbidden("factor.needed" | "factor.wrong", 429 "factor.throttled"); unblocking a line that is not blocked is
 Conflict("block.not_blocked"); a bad number or carrier for a new line is LineRefused (400, with its field).
 """
 
@@ -28,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from dashboard.alerts import block_links
+from dashboard.services import factors
 from dashboard.services.errors import Conflict, NotFound, ServiceError
 from dashboard.settings import Settings
 from dashboard.text.formatting import mask_number
@@ -167,18 +169,22 @@ def block_all(store: Store, user_id: int, *, reason: str = "loss_theft", ip: str
 
 
 def unblock_line(store: Store, user_id: int, line_id: object, password: str | None, *,
-                 ip: str | None = None) -> Unblocked:
-    """Lift a block after the password (checked first, refusals audited); an overdue bill keeps it restricted."""
+                 ip: str | None = None, code: str | None = None) -> Unblocked:
+    """Lift a block after the password and, for a user with a second factor, `code` (TOTP or recovery code) or
+    a factor entered recently on this session (checked first, refusals audited); an overdue bill keeps it
+    restricted."""
     verdict = verify_password(user_id, password, store)
+    factor = factors.factor_for_action(store, user_id, code) if verdict is Reauth.OK else None
     with store.write() as db:
         line = line_actions.lock_line(db, as_line_id(line_id), user_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        outcome = line_actions.unblock_line(db, line, user_id=user_id, password_ok=verdict is Reauth.OK, ip=ip)
+        outcome = line_actions.unblock_line(db, line, user_id=user_id, ip=ip,
+                                            password_ok=factor is factors.FactorVerdict.OK)
         if verdict is Reauth.OK:
             mark_reauthenticated(db)
     if outcome.kind == "refused":
-        raise refusal(verdict, "actions.password_needed")
+        raise refusal(verdict, "actions.password_needed") if factor is None else factors.factor_refusal(factor)
     if outcome.kind == "not_blocked":
         raise Conflict("block.not_blocked")
     return Unblocked(line.id, outcome.status)

@@ -6,6 +6,7 @@ truth, so logout (which deletes it) makes a copied cookie worthless.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -15,12 +16,14 @@ from flask_limiter import Limiter
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email
 
 from dashboard.context import settings, store
-from dashboard.services import accounts
+from dashboard.services import accounts, factors, passwords
 from dashboard.services.errors import Conflict
 from dashboard.text.i18n import pick_lang, t
+from dashboard.web import login_throttle
+from dashboard.web.factor_marker import ask_for_factor
 
 # Token callers never count as freshly authenticated: sensitive actions need the password.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -37,13 +40,20 @@ class SessionUser:
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
+    second_factor_at: datetime | None = None  # last second-factor entry on this session (None: never)
+    remember: bool = False  # "keep me signed in": a persistent cookie, the longer absolute lifetime
 
     def get_id(self) -> str:
         return self.id
 
+    @property
+    def is_token(self) -> bool:
+        return self.id.startswith("token:")
+
     @classmethod
     def of(cls, login: accounts.LoggedIn) -> SessionUser:
-        return cls(login.session_id, login.user_id, login.email, login.authenticated_at)
+        return cls(login.session_id, login.user_id, login.email, login.authenticated_at,
+                   second_factor_at=login.second_factor_at, remember=login.remember)
 
 
 def ui_lang() -> str:
@@ -57,8 +67,12 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     email = EmailField(validators=[DataRequired(), Email(check_deliverability=False)])
-    password = PasswordField(validators=[DataRequired(), Length(min=10, max=200)])
-    password2 = PasswordField(validators=[DataRequired(), EqualTo("password")])
+    password = PasswordField()  # the policy (data.passwords) checks both, with a message per field
+    password2 = PasswordField()
+
+
+# The sign-up form's field for each field of the password policy (dashboard.services.passwords).
+REGISTER_FIELDS = {"new": "password", "repeat": "password2", "email": "email"}
 
 
 def client_ip() -> str:
@@ -77,6 +91,23 @@ def fresh_session() -> None:
     so the CSRF cookie written after this request matches the new session."""
     session.clear()
     g.pop("csrf_token", None)
+
+
+def start_session(login: accounts.LoggedIn, carry: dict | None = None, *, trust_device: bool = True) -> None:
+    """Put a new session row behind this browser's cookie: a fresh Flask session (no fixation, a new CSRF
+    token) holding only `carry`; "keep me signed in" makes it a persistent cookie (PERMANENT_SESSION_LIFETIME
+    is the remembered lifetime), otherwise it ends with the browser. `trust_device`: a full login, so the
+    browser gets this account's device cookie (dashboard.web.login_throttle); not on a rotation."""
+    fresh_session()
+    session.update(carry or {})
+    session.permanent = login.remember
+    login_user(SessionUser.of(login))
+    if trust_device:
+        login_throttle.trust_this_device(login.user_id)
+
+
+def user_agent() -> str | None:
+    return request.headers.get("User-Agent")
 
 
 def _account_ip_key() -> str:
@@ -104,35 +135,59 @@ def load_bearer(req) -> SessionUser | None:
 def login():
     lang = ui_lang()
     form = LoginForm()
-    error = None
+    error, status, gate = None, 200, None
     if form.validate_on_submit():
-        login = accounts.log_in(store(), form.email.data, form.password.data, ip=client_ip())
-        if login is not None:
-            fresh_session()  # a new session on login (no fixation)
-            login_user(SessionUser.of(login))
+        remember = bool(request.form.get("remember"))
+        # Per-account throttling across addresses (OWASP device cookies): dashboard/web/login_throttle.py.
+        gate = login_throttle.gate_for(form.email.data)
+        code = request.form.get("code")
+        account = (None if gate.locked and not code  # locked out: no password check without a second factor
+                   else accounts.authenticate(store(), form.email.data, form.password.data))
+        factor_now = gate.locked and account is not None and login_throttle.second_factor_given(account.id, code)
+        if gate.lets_in(password_ok=account is not None, second_factor_ok=factor_now):
+            if passwords.is_unconfirmed(store(), account.id):
+                # Only the password's holder learns this; the page offers to send the link again.
+                return render_template("login.html", form=form, error=None, unconfirmed=True, t=t, lang=lang), 403
+            if not factor_now and factors.has_second_factor(store(), account.id):
+                # The password is right but a factor is still to come: no session yet (dashboard.web.factor_routes).
+                return ask_for_factor(account.id, remember=remember, next_path=_safe_next(request.args.get("next")))
+            login = accounts.open_login(store(), account.id, ip=client_ip(), user_agent=user_agent(),
+                                        remember=remember, second_factor=factor_now)
+            start_session(login)  # a new session on login (no fixation); this browser becomes a known device
             return redirect(_safe_next(request.args.get("next")))
-        error = t("auth.invalid", lang)
+        login_throttle.record_failure(gate)
+        error, status = ((t("sessions.login_locked", lang, minutes=math.ceil(gate.retry_after / 60)), 429)
+                         if gate.locked else (t("auth.invalid", lang), 401))
     elif request.method == "POST":
-        error = t("auth.invalid", lang)
-    status = 401 if error else 200
-    return render_template("login.html", form=form, error=error, t=t, lang=lang), status
+        error, status = t("auth.invalid", lang), 401
+    locked = gate is not None and gate.locked
+    page = render_template("login.html", form=form, error=error, t=t, lang=lang, locked=locked)
+    return page, status, ({"Retry-After": str(gate.retry_after)} if locked else {})
 
 
 def register():
+    """Sign up. With confirmation on (mail configured) a new and a known address get the same page; without
+    mail the account is usable at once and a known address is refused (see dashboard.services.passwords)."""
+    from dashboard.web.password_routes import links  # it imports this module
+
     lang = ui_lang()
     form = RegisterForm()
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            login = accounts.register(store(), form.email.data, form.password.data, ip=client_ip())
+            done = passwords.register(store(), settings(), form.email.data, form.password.data,
+                                      form.password2.data, links(), ip=client_ip())
+        except passwords.FieldErrors as refused:
+            errors = {REGISTER_FIELDS[name]: key for name, key in refused.fields.items()}
         except Conflict as refused:
-            errors.append(t(refused.key, lang))
+            errors = {"email": refused.key}
         else:
-            fresh_session()
-            login_user(SessionUser.of(login))
+            if done.user_id is None:
+                return render_template("registered.html", t=t, lang=lang)
+            start_session(accounts.open_login(store(), done.user_id, ip=client_ip(), user_agent=user_agent()))
             return redirect("/")
     elif request.method == "POST":
-        errors = _register_errors(form, lang)
+        errors = _register_errors(form)
     status = 400 if errors else 200
     return render_template("register.html", form=form, errors=errors, t=t, lang=lang), status
 
@@ -173,14 +228,8 @@ def init_auth(server: Flask, limiter: Limiter) -> None:
     server.register_blueprint(bp)
 
 
-def _register_errors(form: RegisterForm, lang: str) -> list[str]:
-    errors = []
-    if form.email.errors:
-        errors.append(t("auth.email_bad", lang))
-    if form.password.errors:
-        errors.append(t("auth.pw_short", lang))
-    if form.password2.errors:
-        errors.append(t("auth.pw_mismatch", lang))
+def _register_errors(form: RegisterForm) -> dict[str, str]:
+    """Message keys per field when the form itself is refused (bad email, or the CSRF token)."""
     if form.csrf_token.errors:
-        errors.append(t("error.csrf", lang))
-    return errors or [t("error.csrf", lang)]
+        return {"form": "error.csrf"}
+    return {"email": "auth.email_bad"}

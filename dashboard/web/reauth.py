@@ -77,7 +77,11 @@ def refusal(verdict: Reauth, missing_key: str) -> ServiceError:
 
 
 def mark_reauthenticated(db: Session) -> None:
-    """Record the password entry on the login session (bearer tokens have none)."""
+    """Record the password entry on the login session (bearer tokens have none); the session id rotates in
+    this request's response (a privilege change: dashboard.web.session_rotation)."""
     session_id = getattr(current_user, "id", "")
     if session_id and not str(session_id).startswith("token:"):
         db.execute(update(UserSession).where(UserSession.id == session_id).values(authenticated_at=utcnow()))
+        from dashboard.web.session_rotation import rotate_at_end_of_request  # it imports the services
+
+        rotate_at_end_of_request()

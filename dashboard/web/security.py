@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "static", "api-docs.openapi_j
 PUBLIC_ENDPOINTS.add("block_link.page")
 # Probes of load balancers and orchestrators (/healthz, /readyz) come without a login.
 PUBLIC_ENDPOINTS |= {"health.healthz", "health.readyz"}
+# The login's second step (TOTP / recovery code / passkey) and passkey sign-in: before any session exists.
+PUBLIC_ENDPOINTS |= {"factor.login_factor", "factor.login_options", "factor.login_verify"}
 # /metrics (when on) is for Prometheus: no login, optionally its own bearer token (observability/metrics.py).
 PUBLIC_ENDPOINTS.add("metrics")
 PROBE_PATHS = ("/healthz", "/readyz", "/metrics")

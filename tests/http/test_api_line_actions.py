@@ -249,7 +249,8 @@ def test_limits_page_save_and_unblock_ignore_another_users_line(client, store, o
                       {"id": "limits-amount", "property": "value", "value": "0"},
                       {"id": "limits-password", "property": "value", "value": None},
                       {"id": "limits-version", "property": "data", "value": 0},
-                      {"id": "prefs", "property": "data", "value": {"lang": "ko"}}])
+                      {"id": "prefs", "property": "data", "value": {"lang": "ko"}},
+                      {"id": "limits-code", "property": "value", "value": None}])
     assert save.status_code == 200 and "등록된 회선이 없습니다" in str(save.get_json()["response"])
     unblock = _callback(client, "unblock-feedback.children",
                         [{"id": "unblock-button", "property": "n_clicks", "value": 1},
@@ -257,7 +258,8 @@ def test_limits_page_save_and_unblock_ignore_another_users_line(client, store, o
                         [{"id": "line-picker", "property": "value", "value": line},
                          {"id": "unblock-password", "property": "value", "value": PASSWORD},
                          {"id": "line-status-version", "property": "data", "value": 0},
-                         {"id": "prefs", "property": "data", "value": {"lang": "ko"}}])
+                         {"id": "prefs", "property": "data", "value": {"lang": "ko"}},
+                         {"id": "unblock-code", "property": "value", "value": None}])
     assert unblock.status_code == 200 and "등록된 회선이 없습니다" in str(unblock.get_json()["response"])
     with store.read() as db:
         assert db.get(Line, line).status == "blocked"

@@ -74,7 +74,8 @@ def apply(client, line_id, bucket: str, amount: int, password: str | None = None
                      [[{"id": button, "property": "n_clicks", "value": 1}]],
                      [{"id": "line-picker", "property": "value", "value": line_id},
                       {"id": "limits-password", "property": "value", "value": password},
-                      {"id": "limits-version", "property": "data", "value": 0}, PREFS])
+                      {"id": "limits-version", "property": "data", "value": 0}, PREFS,
+                      {"id": "limits-code", "property": "value", "value": None}])
 
 
 def limit_now(store, line_id: int, bucket: str) -> int | None:

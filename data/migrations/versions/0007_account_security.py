@@ -26,6 +26,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("password_changed_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("totp_secret", sa.String(64), nullable=True))
         batch.add_column(sa.Column("totp_enabled_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
     op.execute("UPDATE users SET email_confirmed_at = created_at")
     with op.batch_alter_table("user_sessions") as batch:
         batch.add_column(sa.Column("last_seen_at", UTCDateTime(), nullable=True))
@@ -74,5 +75,5 @@ def downgrade() -> None:
         for column in ("second_factor_at", "user_agent", "ip", "remember", "expires_at", "last_seen_at"):
             batch.drop_column(column)
     with op.batch_alter_table("users") as batch:
-        for column in ("totp_enabled_at", "totp_secret", "password_changed_at", "email_confirmed_at"):
+        for column in ("totp_last_step", "totp_enabled_at", "totp_secret", "password_changed_at", "email_confirmed_at"):
             batch.drop_column(column)
