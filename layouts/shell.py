@@ -43,8 +43,8 @@ def top_bar(lang: str, csrf_token: str, nav: list[tuple[str, str]]) -> dbc.Navba
                                    size="sm"),
                         html.Button("◐", id="theme-toggle", className="btn btn-sm btn-outline-secondary",
                                     title=t("nav.theme", lang), **{"aria-label": t("nav.theme", lang)}),
-                        dcc.Link(t("nav.account", lang), href="/account", id="account-link",
-                                 className="btn btn-sm btn-link"),
+                        dbc.NavLink(t("nav.account", lang), href="/account", id="account-link", active="exact",
+                                    className="btn btn-sm btn-link account-link"),
                         html.Form(
                             [dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
                              dbc.Button(t("nav.logout", lang), id="logout", type="submit", color="link",
