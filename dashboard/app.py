@@ -20,6 +20,7 @@ from dashboard.settings import Settings, load_settings
 from dashboard.text.i18n import pick_lang, t
 from dashboard.web.auth import client_ip, init_auth
 from dashboard.web.block_link_routes import init_block_links
+from dashboard.web.callback_bodies import init_callback_bodies
 from dashboard.web.dispute_routes import init_disputes
 from dashboard.web.erasure_routes import init_erasure
 from dashboard.web.export_routes import init_export
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
         module.register(app)
     csp = _content_security_policy(app)
     init_security(server, server.extensions["csrf"], csp)
+    init_callback_bodies(server, lambda: app.callback_map)  # a hand-made callback body is a 400, not Dash's 500
     init_metrics(server, lambda: set(app.callback_map))  # /metrics when MICROBILL_METRICS is on
     return app
 

@@ -12,9 +12,9 @@ from data.models import Line
 from tests.helpers import csrf_header, login, make_line, make_user
 
 PREFS = {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}
-# A list, a dict, true (== 1 in Python), past the INTEGER column, a numeric string past it, a float, infinity
-# (Python's json reads "Infinity"), a negative id.
-BAD = [[1], {"id": 1}, True, 10**30, "99999999999999999999", 1.5, float("inf"), -1]
+# A list, a dict, true (== 1 in Python), past the INTEGER column (orjson reads it as a float), a numeric string
+# past it, a float, a negative id. "Infinity" is not JSON: the whole body is refused (the last test).
+BAD = [[1], {"id": 1}, True, 10**30, "99999999999999999999", 1.5, -1]
 
 
 def post(app, client, output_prefix: str, inputs: list[dict], state: list[dict]):
@@ -64,3 +64,9 @@ def test_the_block_button_blocks_nothing(app, client, store, line, bad):
     assert "block-modal-body" in response.get_json()["response"]  # the "no line selected" panel
     with store.read() as db:
         assert db.scalar(select(Line.status).where(Line.id == line)) == "active"
+
+
+def test_infinity_is_not_json_and_the_callback_is_refused_whole(app, client, line):
+    response = post(app, client, "import-line.children",
+                    [{"id": "line-picker", "property": "value", "value": float("inf")}], [PREFS])
+    assert response.status_code == 400  # data.untrusted_json: orjson reads JSON only, no NaN or Infinity

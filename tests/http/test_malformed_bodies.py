@@ -17,7 +17,7 @@ from data.line_actions import lock_line
 from data.models import Base
 from data.tokens import create_token
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.helpers import csrf_header, login, make_line, make_user
+from tests.helpers import csrf_header, dash_update, login, make_line, make_user
 
 DEEP = 100_000
 BODIES = {
@@ -115,6 +115,32 @@ def test_a_deep_dash_callback_body_is_a_400(client, store, owner):
         response, seconds = timed(lambda: client.post("/_dash-update-component", data=body, headers={
             **csrf_header(client), "Content-Type": "application/json"}))
         assert response.status_code == 400 and seconds < SECONDS
+
+
+@pytest.mark.parametrize("body", [
+    {"output": "made-up.children", "inputs": []},  # no such callback
+    {"output": "..overview-usage.children...monthly-chart.figure..", "inputs": []},  # inputs missing
+    {"output": "..overview-usage.children...monthly-chart.figure..", "inputs": 5, "state": []},
+    {"output": "..overview-usage.children...monthly-chart.figure..", "inputs": ["x", "y"], "state": []},
+    ["not", "an", "object"],
+])
+def test_a_hand_made_callback_body_is_a_400_not_dashs_500(client, store, owner, body):
+    login(client)
+    client.get("/")
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert "페이지를 새로 고쳐" in response.get_json()["message"]
+
+
+def test_the_renderers_own_callback_body_still_passes(client, store, owner):
+    line_id, _ = owner
+    login(client)
+    client.get("/")
+    inputs = [{"id": "line-picker", "property": "value", "value": line_id},
+              {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
+    response = dash_update(client, "..overview-usage.children...monthly-chart.figure..", inputs,
+                           headers=csrf_header(client))
+    assert response.status_code == 200
 
 
 def test_a_deep_ingest_body_is_a_400_and_stores_nothing(client, store, owner):

@@ -1,6 +1,8 @@
 """Faults of the machine, not of the request: the database away, a full or read-only disk, a bug (issue #13)."""
 
 MESSAGES = {
+    "error.bad_callback": ("요청 형식이 올바르지 않습니다. 페이지를 새로 고쳐 주세요.",
+                           "The request is malformed. Please reload the page."),
     "fault.unavailable": (
         "일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
         "The service is temporarily unavailable. Please try again in a moment.",
