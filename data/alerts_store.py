@@ -25,13 +25,13 @@ _UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 def create_alert(session: Session, *, user_id: int, line_id: int, kind: str, rule_key: str, message: str,
                  detail: dict[str, Any] | None = None, now: datetime | None = None) -> Alert | None:
-    """The new alert, or None when this line already has one with `rule_key`."""
+    """The new alert, or None when this recipient already has one with `rule_key` on this line."""
     values = {"user_id": user_id, "line_id": line_id, "kind": kind, "rule_key": rule_key, "message": message,
               "detail": json.dumps(detail or {}, ensure_ascii=False, default=str), "created_at": now or utcnow()}
     dialect = session.get_bind().dialect.name
     if dialect in _UPSERT:
         stmt = (_UPSERT[dialect](Alert).values(**values)
-                .on_conflict_do_nothing(index_elements=["line_id", "rule_key"]).returning(Alert.id))
+                .on_conflict_do_nothing(index_elements=["line_id", "rule_key", "user_id"]).returning(Alert.id))
         new_id = session.execute(stmt).scalar()
     else:
         try:

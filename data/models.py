@@ -251,6 +251,35 @@ class Passkey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LineMember(Base):
+    """A person other than the owner who may see a line: `role` guardian | viewer (docs/families.md)."""
+
+    __tablename__ = "line_members"
+    __table_args__ = (UniqueConstraint("line_id", "user_id", name="uq_line_members_line_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LineInvitation(Base):
+    """An invitation by e-mail to become a member of a line; the mailed token is signed and single-use."""
+
+    __tablename__ = "line_invitations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # random; the signed token carries it
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Bill(Base):
     """One line's bill for one usage month: per-bucket usage + unpaid carried over + late fee."""
 
@@ -315,11 +344,12 @@ class Budget(Base):
 
 
 class Alert(Base):
-    """An alert; `rule_key` (rule, threshold, month) is unique per line so each fires once."""
+    """An alert of one recipient (the line's owner or a guardian, docs/families.md); `rule_key` (rule,
+    threshold, month) is unique per line and recipient so each fires once for each of them."""
 
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("line_id", "rule_key", name="uq_alerts_line_rule"),
+        UniqueConstraint("line_id", "rule_key", "user_id", name="uq_alerts_line_rule"),
         Index("ix_alerts_user_read", "user_id", "read_at"),
     )
 
@@ -360,6 +390,8 @@ class BlockLink(Base):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose mail carries it (the owner or a guardian); the link works only while they may block the line.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
 class CategoryRule(Base):

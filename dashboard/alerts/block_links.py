@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from data.access import Permission, allows, role_on
 from data.line_actions import block_line, lock_line
 from data.models import BlockLink, Line, utcnow
 
@@ -27,9 +28,12 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 def create_link(session: Session, line_id: int, alert_id: int | None, ttl: timedelta,
-                now: datetime | None = None) -> BlockLink:
+                now: datetime | None = None, *, user_id: int | None = None) -> BlockLink:
+    """`user_id`: the recipient (default: the line's owner)."""
+    if user_id is None:
+        user_id = session.scalar(select(Line.user_id).where(Line.id == line_id))
     link = BlockLink(id=secrets.token_hex(16), line_id=line_id, alert_id=alert_id,
-                     expires_at=(now or utcnow()) + ttl, used_at=None)
+                     expires_at=(now or utcnow()) + ttl, used_at=None, user_id=user_id)
     session.add(link)
     return link
 
@@ -73,6 +77,8 @@ def inspect(session: Session, token: str, secret: str, ttl: timedelta, now: date
     if link is None:
         return LinkState("invalid")
     line = session.get(Line, link.line_id)
+    if link.user_id is not None and not allows(role_on(session, link.user_id, link.line_id), Permission.BLOCK):
+        return LinkState("invalid")  # the guardian it was mailed to was removed, or left
     if link.used_at is not None:
         return LinkState("used", link, line)
     if link.expires_at <= (now or utcnow()):
@@ -102,7 +108,8 @@ def use(session: Session, token: str, secret: str, ttl: timedelta, *, ip: str | 
     line = lock_line(session, state.link.line_id)
     if line is None:
         return LinkState("invalid")
-    # The owner is the actor: they hold the mailed link. The audit row says how.
-    changed = block_line(session, line, user_id=line.user_id, reason=BLOCK_REASON, ip=ip, now=now)
+    # The link's recipient is the actor: they hold the mailed link. The audit row says how.
+    changed = block_line(session, line, user_id=state.link.user_id or line.user_id, reason=BLOCK_REASON, ip=ip,
+                         now=now)
     session.refresh(state.link)
     return LinkState("ok", state.link, line, blocked_now=changed)

@@ -28,6 +28,7 @@ from dashboard.alerts.rules import Charge, Finding, FraudParams
 from dashboard.alerts.text import line_label, render
 from dashboard.forecasting.memo import Memo, db_key
 from dashboard.settings import Settings
+from data.access import guardians_of
 from data.alerts_store import create_alert, detail_of, fired_keys
 from data.budgets import parse_threshold_text
 from data.forecast_input import excluded_merchants, history_frame, not_subscription_merchants
@@ -132,26 +133,41 @@ class AlertHook:
 # ---- storing -----------------------------------------------------------------------------------
 
 def store_findings(session: Session, line: Line, findings: Iterable[Finding], settings: Settings) -> list[Alert]:
-    """Insert each finding once (unique rule key); new alerts get a block link and outbox rows."""
-    created = []
+    """Insert each finding once (unique rule key) for the owner and once for each guardian (docs/families.md);
+    each new alert gets its recipient's own block link and outbox rows."""
+    created: list[Alert] = []
+    recipients: list[int] | None = None
     for finding in findings:
-        detail = {**finding.detail, "msg": {"key": finding.message_key, "values": finding.values}}
-        alert = create_alert(session, user_id=line.user_id, line_id=line.id, kind=finding.kind,
-                             rule_key=finding.rule_key, message=render(finding.message_key, finding.values),
-                             detail=detail)
-        if alert is None:
-            continue  # fired before (or by a concurrent request)
-        if finding.block_link and line.status != "blocked":
-            link = create_link(session, line.id, alert.id, timedelta(hours=settings.block_link_ttl_hours))
-            alert.detail = json.dumps({**detail, "block_link_id": link.id}, ensure_ascii=False, default=str)
-        queue_notifications(session, alert, settings)
-        created.append(alert)
+        if recipients is None:  # read only when something fired: most charges raise nothing
+            recipients = [line.user_id] + [user.id for user in guardians_of(session, line.id)]
+        created += _store_finding(session, line, finding, recipients, settings)
     if created:
         deliver_on_commit(session, [alert.id for alert in created])
     return created
 
 
 _PENDING = "microbill.alerts_to_deliver"
+
+
+def _store_finding(session: Session, line: Line, finding: Finding, recipients: list[int],
+                   settings: Settings) -> list[Alert]:
+    detail = {**finding.detail, "msg": {"key": finding.message_key, "values": finding.values}}
+    message = render(finding.message_key, finding.values)
+    created = []
+    for user_id in recipients:
+        alert = create_alert(session, user_id=user_id, line_id=line.id, kind=finding.kind,
+                             rule_key=finding.rule_key, message=message, detail=detail)
+        if alert is None:
+            if user_id == line.user_id:
+                return []  # fired before (or by a concurrent request): guardians had theirs then too
+            continue  # this guardian's copy exists already (a concurrent request)
+        if finding.block_link and line.status != "blocked":
+            link = create_link(session, line.id, alert.id, timedelta(hours=settings.block_link_ttl_hours),
+                               user_id=user_id)
+            alert.detail = json.dumps({**detail, "block_link_id": link.id}, ensure_ascii=False, default=str)
+        queue_notifications(session, alert, settings)
+        created.append(alert)
+    return created
 
 
 def deliver_on_commit(session: Session, alert_ids: list[int]) -> None:

@@ -22,8 +22,8 @@ from dashboard.alerts.rules import KINDS, kst_text
 from dashboard.alerts.text import alert_text, kind_label, line_label
 from dashboard.services.errors import NotFound
 from data import alerts_store, budgets
+from data.access import viewable_line
 from data.db import Store
-from data.lines import owned_line
 from data.models import Alert
 from data.vocab import kst_today
 
@@ -106,7 +106,7 @@ def _alerts(db: Session, user_id: int, line_id: object, kind: object, unread: bo
 def _own_line_id(db: Session, user_id: int, line_id: object) -> int | None:
     if line_id is None:
         return None
-    line = owned_line(db, user_id, line_id)
+    line = viewable_line(db, user_id, line_id)
     if line is None:
         raise NotFound("actions.line_not_found")
     return line.id

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from dashboard.services.errors import NotFound
 from dashboard.settings import Settings
+from data.access import viewable_line
 from data.billing import refresh_bills
 from data.db import Store
-from data.lines import owned_line
 from data.models import Bill, Line, Payment, utcnow
 from data.payments import pending_deposits
 
@@ -47,7 +47,7 @@ def bill_view(bill: Bill, carried_into_month: str | None, deposit: Payment | Non
 def _refreshed(store: Store, settings: Settings, user_id: int, line_id: object,
                now: datetime | None) -> tuple[Line, list[Bill]] | None:
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
     if line is None:
         return None
     return line, refresh_bills(store, line.id, now or utcnow(), settings)

@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.services.access import permitted_line
 from dashboard.services.errors import NotFound, ServiceError
 from dashboard.settings import Settings
 from data import budgets
+from data.access import Permission, viewable_line
 from data.budgets import BudgetProblem
 from data.db import Store
-from data.lines import owned_line
 from data.usage import monthly_usage
 from data.vocab import kst_today
 
@@ -57,7 +58,7 @@ def default_thresholds(settings: Settings) -> list[int]:
 def budget_of(store: Store, settings: Settings, user_id: int, line_id: object) -> BudgetState:
     month = kst_today().strftime("%Y-%m")
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
         used = sum(monthly_usage(db, line.id, [month])[month].values())
@@ -73,9 +74,7 @@ def set_budget(store: Store, settings: Settings, user_id: int, line_id: object, 
     if thresholds is None:
         thresholds = default_thresholds(settings)
     with store.write() as db:
-        line = owned_line(db, user_id, line_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = permitted_line(db, user_id, line_id, Permission.SET_BUDGET)
         limit_total = budgets.total_limit(db, line, settings)
         problems = budgets.validate(amount, thresholds, large_charge, limit_total)
         if problems:
@@ -90,7 +89,5 @@ def set_budget(store: Store, settings: Settings, user_id: int, line_id: object, 
 
 def delete_budget(store: Store, user_id: int, line_id: object, *, ip: str | None = None) -> bool:
     with store.write() as db:
-        line = owned_line(db, user_id, line_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = permitted_line(db, user_id, line_id, Permission.SET_BUDGET)
         return budgets.delete_budget(db, line, user_id=user_id, ip=ip)

@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 import orjson
 
 from dashboard.services.errors import NotFound, ServiceError
+from data.access import viewable_line
 from data.audit import audit
 from data.db import Store
 from data.exporting import transactions_csv, transactions_xlsx
-from data.lines import owned_line
 from data.models import Transaction
 from data.transactions_query import ROW_COLUMNS, TxFilters, iter_rows
 
@@ -56,7 +56,7 @@ def export_file(store: Store, user_id: int, line_id: object, fmt: str, controls:
         raise NotFound("actions.line_not_found")
     filters = TxFilters.of(*controls)
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound("actions.line_not_found")
         rows = [{**row, "carrier": line.carrier} for row in iter_rows(

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from dashboard.forecasting import Forecast, forecast_bill
 from dashboard.forecasting.memo import Memo, db_key
+from dashboard.services.access import permitted_line
 from dashboard.services.errors import NotFound
 from dashboard.settings import Settings
+from data.access import Permission, viewable_line
 from data.billing import due_date
 from data.db import Store
 from data.forecast_input import (
@@ -29,7 +31,7 @@ from data.forecast_input import (
     include_recurring,
     not_subscription_merchants,
 )
-from data.lines import current_limits, owned_line
+from data.lines import current_limits
 from data.models import Line, Transaction, User
 
 
@@ -92,7 +94,7 @@ def forecast_of(store: Store, settings: Settings, user_id: int, line_id: object,
                 as_of: datetime | None = None) -> dict:
     """The line's bill forecast as of `as_of` (default now), as plain data (ISO dates)."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
         return forecast_line(db, line, as_of or datetime.now(UTC), settings).to_dict()
@@ -101,7 +103,7 @@ def forecast_of(store: Store, settings: Settings, user_id: int, line_id: object,
 def page_forecast(store: Store, settings: Settings, user_id: int, line_id: object) -> dict | None:
     """The forecast as of now for a page (reused while nothing changed: forecast_line_for_page)."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         return None if line is None else forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict()
 
 
@@ -112,9 +114,7 @@ def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *,
     no longer projects it as 자동결제 but counts its charges as ordinary spending). False when nothing
     changed (already so)."""
     with store.write() as db:
-        line = owned_line(db, user_id, line_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = permitted_line(db, user_id, line_id, Permission.MANAGE)
         if excluded:
             return exclude_recurring(db, line.id, merchant, user_id, reason=reason)
         return include_recurring(db, line.id, merchant, user_id)

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from dashboard.services.access import managed_line
 from dashboard.services.imports import (
     REQUIRED_FIELDS,
     TOO_LARGE,
@@ -44,7 +45,6 @@ from dashboard.services.imports import (
     count_preview,
     read_file,
 )
-from dashboard.services.lines import line_of_user
 from dashboard.settings import Settings
 from data.db import Store
 from data.importing import FIELDS_BY_NAME, ImportedRow
@@ -180,7 +180,7 @@ def stage_paste(store: Store, settings: Settings, user_id: int, line_id: object,
 
 def _stage(store: Store, settings: Settings, user_id: int, line_id: object, content: bytes | None, name: str,
            source: str = "file") -> Staged:
-    line = line_of_user(store, user_id, line_id)
+    line = managed_line(store, user_id, line_id)
     if line is None:
         raise ImportRefused.because("line", "import.no_line")
     if content is None:
@@ -211,7 +211,7 @@ def preview_staged(store: Store, settings: Settings, token: object,
     staged = staging.load(token)
     if staged is None:
         raise ImportRefused.because("expired", "import.expired")
-    line = line_of_user(store, staged.user_id, staged.line_id)
+    line = managed_line(store, staged.user_id, staged.line_id)
     if line is None:
         raise ImportRefused.because("line", "import.no_line")
     reading = _reading(store, settings, staging, staged)
@@ -245,7 +245,7 @@ def confirm_staged(store: Store, settings: Settings, user_id: int, token: object
     moved after the preview (the upload now goes to the line picked)."""
     staging = staging_of(settings)
     staged = _own(staging, user_id, token)
-    line = line_of_user(store, user_id, line_id)
+    line = managed_line(store, user_id, line_id)
     if line is None:
         raise ImportRefused.because("line", "import.no_line")
     if line.id != staged.line_id:

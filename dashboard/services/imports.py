@@ -22,16 +22,17 @@ from typing import Any
 
 from dashboard.alerts.engine import evaluate_import
 from dashboard.observability.counters import count_import
+from dashboard.services.access import line_if_allowed
 from dashboard.settings import Settings
 from dashboard.text.i18n import t
 from data import untrusted_json
+from data.access import Permission
 from data.db import Store
 from data.import_mappings import clean_mapping, header_signature, recall, remember
 from data.import_store import ImportSummary as ImportSummary  # re-exported: callbacks import no data.*
 from data.import_store import import_rows, new_rows
 from data.importing import FIELDS, FIELDS_BY_NAME, ImportedRow, ParseResult, parse_file
 from data.importing import IGNORE as IGNORE  # re-exported: the mapping's "leave this column out"
-from data.lines import owned_line
 from data.models import Line
 
 PREVIEW_ROWS = 20
@@ -173,7 +174,7 @@ def line_not_found() -> ImportRefused:
 def preview(store: Store, user_id: int, line_id: object, reading: Reading) -> Preview:
     """Counts against the stored rows (ownership checked in the same read)."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
         if line is None:
             raise line_not_found()
         return count_preview(db, line.id, reading)
@@ -194,7 +195,7 @@ def commit(store: Store, settings: Settings, user_id: int, line_id: object, read
     """Store every row or none (one write transaction, which checks the owner); remembers a mapping
     the user chose."""
     with store.write() as db:
-        line = owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
         if line is None:
             raise line_not_found()
         summary = _store_rows(db, settings, line, reading, filename, progress, now, channel)
@@ -233,7 +234,7 @@ def import_upload(store: Store, settings: Settings, user_id: int, line_id: objec
 def _import_upload(store: Store, settings: Settings, user_id: int, line_id: object, content: bytes | None,
                    filename: str, mapping_json: str | None, dry_run: bool, channel: str) -> Preview | ImportSummary:
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
     if line is None:
         raise line_not_found()
     if content is None:

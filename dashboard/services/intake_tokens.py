@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard.services.access import line_if_allowed
 from dashboard.services.errors import NotFound
 from data import intake_tokens
-from data import lines as line_store
+from data.access import Permission
 from data.audit import audit
 from data.db import Store
 from data.models import Line, utcnow
@@ -32,7 +33,7 @@ class IntakeStatus:
 
 
 def _own(db, user_id: int, line_id: object) -> Line:
-    line = line_store.owned_line(db, user_id, line_id)
+    line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
     if line is None:
         raise NotFound(LINE_NOT_FOUND)
     return line
@@ -40,7 +41,7 @@ def _own(db, user_id: int, line_id: object) -> Line:
 
 def intake_status(store: Store, user_id: int, line_id: object) -> IntakeStatus:
     with store.read() as db:
-        line = line_store.owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
         row = intake_tokens.live_token(db, line.id)

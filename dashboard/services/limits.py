@@ -26,17 +26,18 @@ from sqlalchemy.orm import Session
 
 from dashboard.forecasting.limit_advice import HISTORY_MONTHS, VOUCHER_CATEGORY, Advice, MonthFigures, advise
 from dashboard.services import factors
+from dashboard.services.access import locked_line, permitted_line
 from dashboard.services.errors import Invalid, NotFound, ServiceError
-from dashboard.services.lines import LINE_NOT_FOUND, as_line_id
+from dashboard.services.lines import LINE_NOT_FOUND
 from dashboard.settings import Settings
 from dashboard.web.reauth import Reauth, mark_reauthenticated, refusal, verify_password
 from data import line_actions
+from data.access import Permission, viewable_line
 from data.analytics import category_totals, first_month
 from data.db import Store
 from data.limits_history import limits_by_month
 from data.limits_policy import cap_for, effective_limit, step_choices
 from data.line_actions import LimitOutcome
-from data.lines import owned_line
 from data.models import Line, utcnow
 from data.usage import monthly_usage
 from data.vocab import BUCKETS, months_back, previous_month, usage_month
@@ -65,7 +66,7 @@ class LimitsView:
 
 def _limits_in_force(db: Session, user_id: int, line_id: object, now: datetime) -> tuple[Line, bool, dict]:
     """The user's line (NotFound for anyone else's), whether it is in arrears, and its stored limit per bucket."""
-    line = owned_line(db, user_id, line_id)
+    line = viewable_line(db, user_id, line_id)
     if line is None:
         raise NotFound(LINE_NOT_FOUND)
     return line, line_actions.in_arrears(db, line), {b: line_actions.stored_limit(db, line.id, b, now)
@@ -95,11 +96,11 @@ def set_limit(store: Store, settings: Settings, user_id: int, line_id: object, b
     verdict = verify_password(user_id, password, store)
     factor = factors.factor_for_action(store, user_id, code) if verdict is Reauth.OK else None
     with store.write() as db:
-        line = line_actions.lock_line(db, as_line_id(line_id), user_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = locked_line(db, user_id, line_id, Permission.LOWER_LIMIT)
         outcome = line_actions.change_limit(db, line, bucket, amount, user_id=user_id, rules=settings, ip=ip,
                                             password_ok=factor is factors.FactorVerdict.OK)
+        if outcome.kind == "ok" and outcome.amount > outcome.previous:
+            permitted_line(db, user_id, line.id, Permission.RAISE_LIMIT)  # Forbidden rolls the raise back
         if verdict is Reauth.OK:
             mark_reauthenticated(db)
     if outcome.kind == "invalid" and outcome.problem is not None:

@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session
 
 from dashboard.alerts import block_links
 from dashboard.services import factors
+from dashboard.services.access import locked_line
 from dashboard.services.errors import Conflict, NotFound, ServiceError
 from dashboard.settings import Settings
 from dashboard.text.formatting import mask_number
 from dashboard.web.reauth import Reauth, mark_reauthenticated, refusal, verify_password
-from data import line_actions
+from data import access, line_actions
 from data import lines as line_store
+from data.access import Permission
 from data.db import Store
 from data.line_actions import BLOCK_REASONS as BLOCK_REASONS  # re-exported: the API's schema offers them
 from data.models import Alert, Line
@@ -56,15 +58,16 @@ class LineRefused(ServiceError):
 
 
 def line_of_user(store: Store, user_id: int, line_id: object) -> Line | None:
-    """The line if it belongs to the user; None for anyone else's id or a malformed one (never their data)."""
+    """The line if the user may see it (their own, or shared with them); None for anyone else's id or a
+    malformed one (never their data). What they may change on it, each service checks (services/access.py)."""
     with store.read() as db:
-        return line_store.owned_line(db, user_id, line_id)
+        return access.viewable_line(db, user_id, line_id)
 
 
 def lines_of_user(store: Store, user_id: int) -> list[Line]:
-    """The user's lines, oldest first (the order of the line picker)."""
+    """The lines the user sees: their own oldest first, then those shared with them (the line picker's order)."""
     with store.read() as db:
-        return line_store.lines_of(db, user_id)
+        return [line for line, _role in access.lines_visible(db, user_id)]
 
 
 # ---- the API's view of a line, adding one -------------------------------------------------------
@@ -82,15 +85,15 @@ def _summary(db: Session, line: Line) -> dict:
 def line_summaries(store: Store, user_id: int) -> list[dict]:
     """Each of the user's lines with its limits in force and this KST month's net usage."""
     with store.read() as db:
-        return [_summary(db, line) for line in line_store.lines_of(db, user_id)]
+        return [{**_summary(db, line), "role": role} for line, role in access.lines_visible(db, user_id)]
 
 
 def line_summary(store: Store, user_id: int, line_id: object) -> dict:
     with store.read() as db:
-        line = line_store.owned_line(db, user_id, line_id)
+        line = access.viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        return _summary(db, line)
+        return {**_summary(db, line), "role": access.role_on(db, user_id, line.id)}
 
 
 def add_line(store: Store, user_id: int, carrier: str, number: str, limits: dict[str, int] | None,
@@ -153,15 +156,14 @@ def block_line(store: Store, user_id: int, line_id: object, *, reason: str = "lo
                ip: str | None = None) -> Blocked:
     """Block at once (no password: blocking must be easy), audited; authorizations decline from now on."""
     with store.write() as db:
-        line = line_actions.lock_line(db, as_line_id(line_id), user_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = locked_line(db, user_id, line_id, Permission.BLOCK)
         changed = line_actions.block_line(db, line, user_id=user_id, reason=reason, ip=ip)
         return _blocked(line, changed)
 
 
 def block_all(store: Store, user_id: int, *, reason: str = "loss_theft", ip: str | None = None) -> list[Blocked]:
-    """Every line of the user, blocked in one transaction (empty: the user has none)."""
+    """Every line the user owns, blocked in one transaction (empty: the user has none). Lines shared with
+    them are blocked one by one (the family overview): "block all" is for one's own lost phone."""
     with store.write() as db:
         before = {line.id: line.status for line in line_store.lines_of(db, user_id)}
         lines = line_actions.block_all(db, user_id, reason=reason, ip=ip)
@@ -176,9 +178,7 @@ def unblock_line(store: Store, user_id: int, line_id: object, password: str | No
     verdict = verify_password(user_id, password, store)
     factor = factors.factor_for_action(store, user_id, code) if verdict is Reauth.OK else None
     with store.write() as db:
-        line = line_actions.lock_line(db, as_line_id(line_id), user_id)
-        if line is None:
-            raise NotFound(LINE_NOT_FOUND)
+        line = locked_line(db, user_id, line_id, Permission.UNBLOCK)
         outcome = line_actions.unblock_line(db, line, user_id=user_id, ip=ip,
                                             password_ok=factor is factors.FactorVerdict.OK)
         if verdict is Reauth.OK:

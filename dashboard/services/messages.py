@@ -31,16 +31,17 @@ from dashboard.alerts import message_rules
 from dashboard.alerts.engine import charge_of, evaluate, store_findings
 from dashboard.alerts.rules import FraudParams
 from dashboard.alerts.text import line_label
+from dashboard.services.access import line_if_allowed
 from dashboard.services.errors import Invalid, NotFound
 from dashboard.settings import Settings
 from data import intake_tokens, message_store
+from data.access import Permission
 from data.authorize import CancelRefused, cancel_payment
 from data.charge_matching import DEFAULT_WINDOW
 from data.db import Store
 from data.importing.message_templates import learn_template
 from data.importing.messages import ParsedMessage, normalise_sender, parse_message
 from data.line_actions import lock_line
-from data.lines import owned_line
 from data.models import InboundMessage, Line, utcnow
 from data.vocab import BUCKETS, to_kst
 
@@ -181,7 +182,7 @@ def try_message(store: Store, settings: Settings, user_id: int, line_id: object,
     text, sender = check_text(text, sender, settings)
     received = _moment(received_at, now)
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
         parsed = _parse(db, line, text, sender, received)  # read as a posted message would be
@@ -191,7 +192,7 @@ def try_message(store: Store, settings: Settings, user_id: int, line_id: object,
 
 def inbox(store: Store, user_id: int, line_id: object) -> list[InboxItem]:
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = line_if_allowed(db, user_id, line_id, Permission.MANAGE)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
         return [InboxItem(m.id, m.received_at, m.sender, m.text) for m in message_store.inbox_messages(db, line.id)]

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from dashboard.services.forecast import forecast_line_for_page
 from dashboard.settings import Settings
 from data import analytics
+from data.access import viewable_line
 from data.db import Store
 from data.limits_history import limits_by_month
-from data.lines import owned_line
 from data.usage import monthly_usage
 from data.vocab import days_in_month, kst_today, months_back
 
@@ -73,7 +73,7 @@ def total_limit(limits: dict[str, int | None]) -> int | None:
 def usage(store: Store, user_id: int, line_id: object) -> Usage | None:
     months = months_back(current_month(), MONTHS_CHARTED)
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         return Usage(months, monthly_usage(db, line.id, months), limits_by_month(db, line.id, months))
@@ -85,7 +85,7 @@ def pace(store: Store, settings: Settings, user_id: int, line_id: object, month:
     earlier = months_back(month, 4)[-2::-1]  # the three months before, newest first
     through, is_current = through_day(month), month == current_month()
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         days = analytics.daily_net(db, line.id, [month])[month]
@@ -111,7 +111,7 @@ def _with_changes(comparison: dict) -> dict:
 def categories(store: Store, user_id: int, line_id: object, month: str) -> dict[str, dict[str, int]] | None:
     """{category: {bucket: net won}} of the month, largest category first."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         totals = analytics.category_totals(db, line.id, month)
@@ -121,12 +121,12 @@ def categories(store: Store, user_id: int, line_id: object, month: str) -> dict[
 
 def merchants(store: Store, user_id: int, line_id: object, month: str, limit: int) -> list[dict] | None:
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         return None if line is None else analytics.top_merchants(db, line.id, month, limit)
 
 
 def heatmap(store: Store, user_id: int, line_id: object, month: str) -> list[list[int]] | None:
     """Net spend per weekday (rows) × KST hour (columns)."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         return None if line is None else analytics.hour_heatmap(db, line.id, month)

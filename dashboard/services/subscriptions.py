@@ -21,9 +21,9 @@ from dashboard.forecasting.frame import Payments, kst_date, kst_day_of, payments
 from dashboard.services import forecast
 from dashboard.services.errors import Invalid
 from dashboard.text.carriers import CONTACTS, app_store_of, pg_phone
+from data.access import viewable_line
 from data.db import Store
 from data.forecast_input import history_frame
-from data.lines import owned_line
 from data.subscriptions import MARKS, marks
 from data.vocab import days_in_month, kst_today, month_start, usage_month
 
@@ -35,7 +35,7 @@ def subscriptions_of(store: Store, user_id: int, line_id: object, now: datetime 
     """Every subscription found in the line's history with its marks, contacts and this month's calendar."""
     now = now or datetime.now(UTC)
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         frame = history_frame(db, line.id, now, extra=("pg", "pay_type"))

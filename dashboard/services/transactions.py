@@ -28,10 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.alerts.engine import evaluate
 from dashboard.services.errors import Conflict, Invalid, NotFound
 from dashboard.settings import Settings
+from data.access import viewable_line
 from data.authorize import CancelRefused, cancel_payment
 from data.categorize import Recategorized, RuleError, owned_transaction, recategorize
 from data.db import Store
-from data.lines import owned_line
 from data.manual import ManualEntry, ManualError
 from data.manual import add_manual as store_manual
 from data.models import Transaction, utcnow
@@ -60,7 +60,7 @@ def filters_of(controls: Sequence[object]) -> TxFilters:
 def months(store: Store, user_id: int, line_id: object) -> list[str]:
     """The line's usage months with rows, newest first."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         return months_of(db, line.id) if line is not None else []
 
 
@@ -68,7 +68,7 @@ def grid_page(store: Store, user_id: int, line_id: object, controls: Sequence[ob
               request: Mapping[str, Any]) -> Page | None:
     """One block for AG Grid's infinite model (`request`: its getRowsRequest); None for a foreign line."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         return fetch_page(db, line.id, filters_of(controls), request.get("filterModel"), request.get("sortModel"),
@@ -85,7 +85,7 @@ def count(store: Store, user_id: int, line_id: object, controls: Sequence[object
           filter_model: object = None) -> Counted | None:
     """How many rows the filters match; None for a foreign line."""
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
         return Counted(line.id, count_rows(db, line.id, filters_of(controls), filter_model))
@@ -104,7 +104,7 @@ def month_rows(store: Store, user_id: int, line_id: object, month: str | None = 
     """Every row of the KST usage month (default: this one), newest first."""
     month = month or kst_today().strftime("%Y-%m")
     with store.read() as db:
-        line = owned_line(db, user_id, line_id)
+        line = viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound("actions.line_not_found")
         return list(db.scalars(
