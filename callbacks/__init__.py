@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-SUPPORT_MODULES = {"common"}
+SUPPORT_MODULES = {"common", "refusals"}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+from callbacks.refusals import on_callback_error
 from dashboard.api import init_api
 from dashboard.observability.logs import init_request_ids
 from dashboard.observability.metrics import init_metrics
@@ -27,6 +28,7 @@ from dashboard.web.export_routes import init_export
 from dashboard.web.factor_routes import init_factor_routes
 from dashboard.web.faults import init_faults
 from dashboard.web.health_routes import init_health
+from dashboard.web.invite_routes import init_invitations
 from dashboard.web.json_bodies import UntrustedJsonProvider
 from dashboard.web.password_routes import init_passwords
 from dashboard.web.security import SECURE_SESSION_COOKIE, QuietDash, init_security
@@ -70,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         index_string=INDEX,
+        on_error=on_callback_error,  # a service's refusal → the refusal toast (callbacks/refusals.py)
     )
     app.layout = _serve_layout
     for module in callbacks.modules():
@@ -120,6 +123,7 @@ def _make_server(settings: Settings) -> Flask:
     init_passwords(server, limiter)  # /forgot, /reset/<token>, /confirm/<token>
     init_api(server)
     init_block_links(server)  # the mailed block-now link (/b/<token>)
+    init_invitations(server)  # the mailed invitation to share a line (/invite/<token>)
     init_export(server)
     init_erasure(server)  # /account/export.zip (everything of the user, before deleting the account)
     init_disputes(server)  # dispute-pack PDF/CSV downloads

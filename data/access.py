@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, union_all
 from sqlalchemy.orm import Session
 
 from data.lines import as_row_id
-from data.models import Line, LineMember, User
+from data.models import Bill, Line, LineMember, Transaction, User
 
 OWNER, GUARDIAN, VIEWER = "owner", "guardian", "viewer"
 MEMBER_ROLES = (GUARDIAN, VIEWER)
@@ -111,3 +111,21 @@ def members_of(db: Session, line_id: int) -> list[tuple[LineMember, User]]:
 def viewable_line(db: Session, user_id: int, line_id: object) -> Line | None:
     """The line if the user has any role on it (every role may view); None otherwise — the read paths' check."""
     return line_with(db, user_id, line_id, Permission.VIEW).line
+
+
+def line_of_transaction(db: Session, transaction_id: object) -> int | None:
+    row_id = as_row_id(transaction_id)
+    return None if row_id is None else db.scalar(select(Transaction.line_id).where(Transaction.id == row_id))
+
+
+def line_of_bill(db: Session, bill_id: object) -> int | None:
+    row_id = as_row_id(bill_id)
+    return None if row_id is None else db.scalar(select(Bill.line_id).where(Bill.id == row_id))
+
+
+def visible_transaction(db: Session, user_id: int, transaction_id: object) -> Transaction | None:
+    """A row on a line the user sees (the transactions page's detail); None for anything else."""
+    line_id = line_of_transaction(db, transaction_id)
+    if line_id is None or viewable_line(db, user_id, line_id) is None:
+        return None
+    return db.get(Transaction, as_row_id(transaction_id))

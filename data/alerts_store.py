@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from data.access import visible_line_ids
 from data.models import Alert, Line, utcnow
 
 _UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -113,5 +114,6 @@ def mark_all_read(session: Session, user_id: int, line_id: int | None = None, no
 
 def line_names(session: Session, user_id: int) -> dict[int, str]:
     """{line id: "nickname (010-****-5678)"} for labelling alert lists."""
-    rows = session.execute(select(Line.id, Line.nickname, Line.number_masked).where(Line.user_id == user_id))
+    rows = session.execute(select(Line.id, Line.nickname, Line.number_masked)
+                           .where(Line.id.in_(visible_line_ids(user_id))))  # a guardian's alerts name shared lines
     return {lid: f"{nick} ({number})" if nick else number for lid, nick, number in rows}

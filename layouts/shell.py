@@ -75,8 +75,16 @@ def shell(lang: str, theme: str, csrf_token: str, nav: list[tuple[str, str]]) ->
             dbc.Container(html.Main(id="page", role="main"), fluid=True, className="pb-5 page-container"),
             block_overlay(lang),
             bell_panel(lang),
+            refusal_toast(lang),
         ]
     )
+
+
+def refusal_toast(lang: str) -> dbc.Toast:
+    """Where a refused action says why (callbacks/refusals.py fills it): e.g. a viewer pressing a button."""
+    return dbc.Toast(id="refusal-toast", header=t("members.refused_header", lang), is_open=False, dismissable=True,
+                     duration=8000, icon="warning", className="refusal-toast position-fixed bottom-0 end-0 m-3",
+                     style={"zIndex": 1080})
 
 
 def not_found(lang: str) -> html.Div:

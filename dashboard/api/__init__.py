@@ -16,11 +16,14 @@ from apispec import BasePlugin
 from flask import Flask, abort, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter
 
 from dashboard.api.messages import INGEST_PREFIX, ingest_blp, init_intake_throttle
 from dashboard.api.registry import blueprints
 from dashboard.api.schemas import ErrorSchema
+from dashboard.services.errors import ServiceError
+from dashboard.text.i18n import LANGS, pick_lang, t
 from data.vocab import DB_INT_MAX
 
 API_PREFIX = "/api/v1"
@@ -110,5 +113,15 @@ def init_api(server: Flask) -> Api:
         if data.get("errors") or data.get("messages"):
             body["errors"] = data.get("errors") or data.get("messages")
         return jsonify(body), err.code, data.get("headers") or {}  # e.g. Retry-After on a 429
+
+    @server.errorhandler(ServiceError)
+    def refusals(error: ServiceError):
+        # A refusal a route did not translate itself (e.g. a viewer's write, "members.not_allowed.viewer"):
+        # its own status and message in the asker's language, never a 500.
+        message = t(error.key, pick_lang(request.accept_languages.best_match(LANGS)), **error.values)
+        if not request.path.startswith((API_PREFIX, INGEST_PREFIX + "/")):
+            return message, error.status, {"Content-Type": "text/plain; charset=utf-8"}
+        return jsonify({"error": HTTP_STATUS_CODES[error.status].lower().replace(" ", "_"), "message": message}), \
+            error.status
 
     return api

@@ -9,12 +9,14 @@ throttled; dashboard.web.reauth) → ownership (404) → replay / key reuse (422
 
 from __future__ import annotations
 
+from dashboard.services.access import line_if_allowed
 from dashboard.settings import Settings
 from dashboard.sim.card_gateway import InvalidCard, SimulatedCardGateway, card_digits
 from dashboard.sim.virtual_account import SimulatedAccountIssuer
 from dashboard.text.i18n import t
 from dashboard.web.reauth import FAILURES, Reauth, verify_password
 from data import payments
+from data.access import Permission, line_of_bill
 from data.db import Store
 from data.payments import KEY_PATTERN as KEY_PATTERN  # re-exported: the API documents the header's pattern
 from data.payments import METHODS as METHODS  # re-exported: the API's schema offers them
@@ -51,6 +53,9 @@ def submit(store: Store, settings: Settings, user_id: int, target: Target, *, ke
     if verdict is not Reauth.OK:
         message_key, status = FAILURES[verdict]
         raise Refused(status, f"password_{verdict.value}", t(message_key, lang))
+    with store.read() as db:  # a member may see the bill, not pay it (the owner's money): 403, not 404
+        line_if_allowed(db, user_id, line_of_bill(db, target.id) if target.kind == "bill" else target.id,
+                        Permission.MANAGE)
     request = PayRequest(user_id=user_id, idempotency_key=key or "", method=method, card_number=card, ip=ip)
     try:
         return payments.pay(store, request, target, processors(settings), settings)

@@ -26,11 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.alerts.engine import evaluate
+from dashboard.services.access import line_if_allowed
 from dashboard.services.errors import Conflict, Invalid, NotFound
 from dashboard.settings import Settings
-from data.access import viewable_line
+from data.access import Permission, line_of_transaction, viewable_line, visible_transaction
 from data.authorize import CancelRefused, cancel_payment
-from data.categorize import Recategorized, RuleError, owned_transaction, recategorize
+from data.categorize import Recategorized, RuleError, recategorize
 from data.db import Store
 from data.manual import ManualEntry, ManualError
 from data.manual import add_manual as store_manual
@@ -96,7 +97,7 @@ def selected_row(store: Store, user_id: int, transaction_id: object) -> dict[str
     if transaction_id is None:
         return None
     with store.read() as db:
-        tx = owned_transaction(db, user_id, transaction_id)
+        tx = visible_transaction(db, user_id, transaction_id)
         return {name: getattr(tx, name) for name in ROW_FIELDS} if tx is not None else None
 
 
@@ -118,6 +119,7 @@ def recategorise(store: Store, user_id: int, transaction_id: object, category: o
     past rows on every line follow). Refusals: NotFound / Invalid with a tx.err.* key."""
     try:
         with store.write() as db:
+            line_if_allowed(db, user_id, line_of_transaction(db, transaction_id), Permission.MANAGE)
             return recategorize(db, user_id, transaction_id, str(category or ""), always=always)
     except RuleError as refused:
         raise (NotFound if refused.key == "tx.err.not_found" else Invalid)(refused.key) from None
@@ -132,6 +134,7 @@ def cancel(store: Store, user_id: int, transaction_id: object, *, ip: str | None
         raise NotFound("tx.err.not_found") from None
     try:
         with store.write() as db:
+            line_if_allowed(db, user_id, line_of_transaction(db, tx_id), Permission.MANAGE)
             return cancel_payment(db, user_id, tx_id, ip=ip)
     except CancelRefused as refused:
         raise CANCEL_REFUSALS[refused.code](f"tx.err.{refused.code}") from None
@@ -146,6 +149,7 @@ def add_manual(store: Store, settings: Settings, user_id: int, line_id: object, 
     entry = ManualEntry(**{name: value for name, value in values.items() if name in MANUAL_FIELDS})
     try:
         with store.write() as db:
+            line_if_allowed(db, user_id, line_id, Permission.MANAGE)
             row = store_manual(db, user_id, line_id, entry, max_amount=settings.legal_max, now=now, ip=ip)
             evaluate(db, row.line, row, now or utcnow(), settings)  # the alert rules, in this transaction
             return row
