@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data.access import visible_line_ids
 from data.audit import audit
 from data.limits_policy import LimitSettings, effective_limit
 from data.lines import current_limits
@@ -129,13 +130,13 @@ def delete_budget(session: Session, line: Line, *, user_id: int | None, ip: str 
 
 
 def over_budget(session: Session, user_id: int, month: str) -> list[tuple[Line, int, int]]:
-    """(line, net usage, budget) for each of the user's lines whose `month` has reached its budget.
+    """(line, net usage, budget) for each line the user sees (own or shared) whose `month` has reached its budget.
     One query: the usage is a correlated sum on the (line_id, usage_month) index."""
     used = (select(func.coalesce(func.sum(NET_AMOUNT), 0))
             .where(Transaction.line_id == Budget.line_id, Transaction.usage_month == month)
             .scalar_subquery())
     rows = session.execute(select(Line, Budget.amount, used).join(Budget, Budget.line_id == Line.id)
-                           .where(Line.user_id == user_id).order_by(Line.id))
+                           .where(Line.id.in_(visible_line_ids(user_id))).order_by(Line.id))
     return [(line, int(total or 0), amount) for line, amount, total in rows if int(total or 0) >= amount]
 
 
