@@ -11,7 +11,7 @@ from callbacks.disputes import with_windows
 from dashboard.context import store
 from dashboard.services import alerts as alerts_service
 from dashboard.services.errors import NotFound
-from dashboard.services.lines import lines_of_user
+from dashboard.services.lines import lines_with_roles
 from dashboard.text.i18n import t
 from layouts import alerts as alerts_layout
 from layouts.bell import alert_list
@@ -25,7 +25,7 @@ def line_options(pathname, prefs):
     if pathname != PAGE.path:
         return no_update
     lang, _ = prefs_of(prefs)
-    return line_option_list(lines_of_user(store(), user_id()), lang)
+    return line_option_list(lines_with_roles(store(), user_id()), lang)
 
 
 def listing(line_id, kind, unread, _version, prefs):

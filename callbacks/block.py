@@ -11,7 +11,7 @@ from dashboard.services import lines as lines_service
 from dashboard.services.errors import NotFound
 from dashboard.web.auth import client_ip
 from layouts import block as block_layout
-from layouts.shell import line_label
+from layouts.shell import line_options
 
 
 def block_selected(line_id: object, lang: str):
@@ -32,8 +32,7 @@ def block_everything(lang: str):
 
 def picker_options(lang: str) -> list[dict]:
     """The line picker's labels carry the status, so they change with a block."""
-    lines = lines_service.lines_of_user(store(), user_id())
-    return [{"label": line_label(line, lang), "value": line.id} for line in lines]
+    return line_options(lines_service.lines_with_roles(store(), user_id()), lang)
 
 
 def on_block(_one, _all, _close, line_id, prefs, version):

@@ -6,7 +6,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 
 from callbacks.common import prefs_of, user_id
 from dashboard.context import store
-from dashboard.services.lines import lines_of_user
+from dashboard.services.lines import lines_with_roles
 from layouts.shell import line_options, not_found
 
 
@@ -21,8 +21,8 @@ def route(pathname: str | None, prefs: dict | None):
 def pick_line(_pathname, current, prefs):
     """The user's lines as picker options; the current choice if it is still one of them, else the first."""
     lang, _ = prefs_of(prefs)
-    lines = lines_of_user(store(), user_id())
-    ids = [line.id for line in lines]
+    lines = lines_with_roles(store(), user_id())
+    ids = [line.id for line, _role in lines]
     # The value comes from the browser: only one of the user's ids is kept (not true == 1, a list, a dict).
     kept = type(current) is int and current in ids
     return line_options(lines, lang), current if kept else (ids[0] if ids else None)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from data.lines import as_row_id
 from data.models import Bill, Line, LineMember, Transaction, User
+from data.vocab import LINE_ROLES
 
-OWNER, GUARDIAN, VIEWER = "owner", "guardian", "viewer"
+OWNER, GUARDIAN, VIEWER = LINE_ROLES
 MEMBER_ROLES = (GUARDIAN, VIEWER)
 
 

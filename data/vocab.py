@@ -16,6 +16,7 @@ CARRIER_ALIASES = {"KTF": "KT", "LGT": "LGU+", "LG U+": "LGU+", "LGU": "LGU+", "
 
 # 소액결제 (goods/services through a PG) and 콘텐츠이용료 (direct carrier billing).
 BUCKETS = ("micropayment", "content")
+LINE_ROLES = ("owner", "guardian", "viewer")  # a person's role on a line (data/access.py, docs/families.md)
 LINE_STATUSES = ("active", "blocked", "restricted")
 # A payment is approved or declined. A row with status "cancelled" and `cancels_id` set is a
 # cancellation entry offsetting that payment; without `cancels_id` it is a payment that the

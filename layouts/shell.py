@@ -10,15 +10,18 @@ from layouts.bell import bell_button, bell_panel
 from layouts.block import block_button, block_overlay
 
 
-def line_label(line, lang: str) -> str:
-    """A line as the picker names it: "nickname (SKT 010-****-1234) · 차단"; `line` is read by attribute."""
+def line_label(line, lang: str, role: str = "owner") -> str:
+    """A line as the picker names it: "nickname (SKT 010-****-1234) · 차단 · 보호자" (the role only on a line
+    shared with the user); `line` is read by attribute."""
     status = "" if line.status == "active" else f" · {t('status.' + line.status, lang)}"
+    shared = "" if role == "owner" else f" · {t('members.role.' + role, lang)}"
     name = line.nickname or line.number_masked
-    return f"{name} ({line.carrier} {line.number_masked}){status}"
+    return f"{name} ({line.carrier} {line.number_masked}){status}{shared}"
 
 
-def line_options(lines: list, lang: str) -> list[dict]:
-    return [{"label": line_label(line, lang), "value": line.id} for line in lines]
+def line_options(lines: list[tuple], lang: str) -> list[dict]:
+    """(line, role) pairs as picker options."""
+    return [{"label": line_label(line, lang, role), "value": line.id} for line, role in lines]
 
 
 def nav_links(nav: list[tuple[str, str]]) -> dbc.Nav:

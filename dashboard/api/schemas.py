@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from data.vocab import BUCKETS, DB_INT_MAX, EARLIEST_DATE, in_date_span
+from data.vocab import BUCKETS, DB_INT_MAX, EARLIEST_DATE, LINE_ROLES, in_date_span
 
 BucketField = fields.String(validate=validate.OneOf(BUCKETS))
 
@@ -84,3 +84,6 @@ class LineOut(Schema):
     status = fields.String()
     limits = fields.Nested(LimitsOut)
     usage = fields.Nested(UsageOut)
+    role = fields.String(validate=validate.OneOf(LINE_ROLES), metadata={
+        "description": "The caller's role on the line: owner; guardian (may block, change limits and the budget); "
+                       "viewer (reads only). Docs: docs/families.md."})

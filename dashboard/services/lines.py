@@ -2,7 +2,8 @@
 command asks here first.
 
     line_of_user(store, user_id, line_id) -> Line | None
-    lines_of_user(store, user_id) -> list[Line]
+    lines_of_user(store, user_id) -> list[Line]                 # own, then shared with them (docs/families.md)
+    lines_with_roles(store, user_id) -> list[(Line, role)]
     line_summaries(store, user_id) -> list[dict]            # the API's view: limits and this month's usage
     line_summary(store, user_id, line_id) -> dict
     add_line(store, user_id, carrier, number, limits, nickname=None, is_minor=False) -> dict
@@ -66,26 +67,32 @@ def line_of_user(store: Store, user_id: int, line_id: object) -> Line | None:
 
 def lines_of_user(store: Store, user_id: int) -> list[Line]:
     """The lines the user sees: their own oldest first, then those shared with them (the line picker's order)."""
+    return [line for line, _role in lines_with_roles(store, user_id)]
+
+
+def lines_with_roles(store: Store, user_id: int) -> list[tuple[Line, str]]:
+    """lines_of_user with the user's role on each ("owner" | "guardian" | "viewer")."""
     with store.read() as db:
-        return [line for line, _role in access.lines_visible(db, user_id)]
+        return access.lines_visible(db, user_id)
 
 
 # ---- the API's view of a line, adding one -------------------------------------------------------
 
-def _summary(db: Session, line: Line) -> dict:
+def _summary(db: Session, line: Line, role: str = access.OWNER) -> dict:
     month = kst_today().strftime("%Y-%m")
     usage = monthly_usage(db, line.id, [month])[month]
     return {
         "id": line.id, "carrier": line.carrier, "number_masked": line.number_masked,
         "nickname": line.nickname, "is_minor": line.is_minor, "status": line.status,
-        "limits": line_store.current_limits(db, line.id), "usage": {"month": month, **usage},
+        "limits": line_store.current_limits(db, line.id), "usage": {"month": month, **usage}, "role": role,
     }
 
 
 def line_summaries(store: Store, user_id: int) -> list[dict]:
-    """Each of the user's lines with its limits in force and this KST month's net usage."""
+    """Each line the user sees (own, then shared) with its limits in force, this KST month's net usage and the
+    user's role on it."""
     with store.read() as db:
-        return [{**_summary(db, line), "role": role} for line, role in access.lines_visible(db, user_id)]
+        return [_summary(db, line, role) for line, role in access.lines_visible(db, user_id)]
 
 
 def line_summary(store: Store, user_id: int, line_id: object) -> dict:
@@ -93,7 +100,7 @@ def line_summary(store: Store, user_id: int, line_id: object) -> dict:
         line = access.viewable_line(db, user_id, line_id)
         if line is None:
             raise NotFound(LINE_NOT_FOUND)
-        return {**_summary(db, line), "role": access.role_on(db, user_id, line.id)}
+        return _summary(db, line, access.role_on(db, user_id, line.id) or access.OWNER)
 
 
 def add_line(store: Store, user_id: int, carrier: str, number: str, limits: dict[str, int] | None,
