@@ -21,7 +21,8 @@ def user_id() -> int:
 
 
 def line_for_user(line_id: object) -> Any | None:
-    """The line (a detached row) if it belongs to the logged-in user; None for anyone else's id (never their data)."""
+    """The line (a detached row) if the logged-in user has a role on it (own or shared); None for anyone else's id
+    (never their data). What they may change on it, the service they call checks."""
     return line_of_user(store(), user_id(), line_id)
 
 

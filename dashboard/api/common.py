@@ -20,7 +20,8 @@ def caller_id() -> int:
 
 
 def own_line_or_404(line_id: int):
-    """The caller's line (a detached row), or a 404 for anyone else's."""
+    """A line the caller has a role on (a detached row), or a 404 for anyone else's. What they may change on it,
+    the service checks (a 403 for a role without the permission)."""
     line = line_of_user(store(), caller_id(), line_id)
     if line is None:
         abort(404, message=t("actions.line_not_found", "ko"))
