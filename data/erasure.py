@@ -30,7 +30,9 @@ from data.models import (
     InboundMessage,
     IntakeToken,
     Line,
+    LineInvitation,
     LineLimit,
+    LineMember,
     MessageTemplate,
     Notification,
     Passkey,
@@ -51,7 +53,7 @@ def _lines(user_id: int):
 
 
 def _alerts(user_id: int):
-    return select(Alert.id).where(Alert.user_id == user_id).scalar_subquery()
+    return select(Alert.id).where((Alert.user_id == user_id) | Alert.line_id.in_(_lines(user_id))).scalar_subquery()
 
 
 def _bills(user_id: int):
@@ -67,8 +69,10 @@ class Owned:
 # Children before parents: the order rows are deleted in.
 OWNED: tuple[Owned, ...] = (
     Owned(Notification, lambda u: Notification.alert_id.in_(_alerts(u))),
-    Owned(BlockLink, lambda u: BlockLink.line_id.in_(_lines(u))),
-    Owned(Alert, lambda u: Alert.user_id == u),
+    Owned(BlockLink, lambda u: BlockLink.line_id.in_(_lines(u)) | (BlockLink.user_id == u)),
+    Owned(Alert, lambda u: (Alert.user_id == u) | Alert.line_id.in_(_lines(u))),  # guardians' copies too
+    Owned(LineInvitation, lambda u: LineInvitation.line_id.in_(_lines(u)) | (LineInvitation.invited_by == u)),
+    Owned(LineMember, lambda u: LineMember.line_id.in_(_lines(u)) | (LineMember.user_id == u)),
     Owned(Payment, lambda u: (Payment.user_id == u) | Payment.bill_id.in_(_bills(u))),
     Owned(Bill, lambda u: Bill.line_id.in_(_lines(u))),
     Owned(InboundMessage, lambda u: InboundMessage.line_id.in_(_lines(u))),

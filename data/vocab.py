@@ -28,7 +28,7 @@ PAY_TYPES = ("one_off", "recurring")
 SOURCES = ("api", "import", "manual", "demo", "message")
 ALERT_KINDS = ("budget_threshold", "forecast_over_budget", "large_charge", "new_merchant", "fraud_burst",
                "blocked_attempt", "import_summary", "auth_code_burst", "smishing", "blocked_charge",
-               "subscription_new", "subscription_price_rise")
+               "subscription_new", "subscription_price_rise", "member")
 # What a forwarded text message turned out to be (dashboard/services/messages.py, docs/ingest.md).
 MESSAGE_KINDS = ("charge", "cancellation", "auth_code", "subscription_notice", "ignored", "unrecognised")
 

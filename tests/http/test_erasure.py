@@ -25,6 +25,9 @@ from data.models import (
     ImportMapping,
     InboundMessage,
     IntakeToken,
+    Line,
+    LineInvitation,
+    LineMember,
     MessageTemplate,
     Notification,
     Passkey,
@@ -76,6 +79,8 @@ def fill(store, uid: int, tag: str, *, passkey: bool = True) -> None:
                            fingerprint=hashlib.sha256(tag.encode()).hexdigest(), channel="api", kind="payment",
                            outcome="stored", transaction_id=paid.id),
             MessageTemplate(user_id=uid, sender="15880000", pattern=r"(?P<amount>\d+) (?P<merchant>\w+)"),
+            LineInvitation(id=f"{tag}-invitation", line_id=line, email=f"{tag}-friend@example.com", role="viewer",
+                           invited_by=uid, expires_at=now + timedelta(days=7)),
         ])
         if passkey:
             db.add(Passkey(user_id=uid, credential_id=f"{tag}-credential", public_key=b"\x01\x02", sign_count=0,
@@ -116,6 +121,10 @@ def two_users(app, store):
     _, their_codes = enable_totp(app, store, other)
     fill(store, owner, "mine")
     fill(store, other, "theirs")
+    with store.write() as db:  # each watches the other's line: the memberships between them (line_members)
+        lines = dict(db.execute(select(Line.user_id, Line.id)).all())
+        db.add_all([LineMember(line_id=lines[owner], user_id=other, role="viewer"),
+                    LineMember(line_id=lines[other], user_id=owner, role="guardian")])
     client = log_in_with_factor(app, "owner@example.com", codes[0])
     log_in_with_factor(app, "other@example.com", their_codes[0])  # a session of the other user, too
     return owner, other, client, codes[1:]
@@ -164,7 +173,11 @@ def test_deleting_removes_every_row_of_the_user_and_none_of_anyone_else(app, sto
 
         after = counts(store)
         theirs_after = rows_of(store, other)
-        assert theirs_after == theirs_before  # another user's rows, every column, untouched
+        # Another user's rows, every column, untouched — but for the memberships between the two accounts,
+        # which end with either: one was on the deleted user's line, the other the deleted user's own.
+        assert theirs_after["line_members"] == []
+        assert theirs_after | {"line_members": []} == theirs_before | {"line_members": []}
+        theirs_before["line_members"] = []
         # Only the other user's rows are left, in every table (each had some of the owner's before).
         assert {name: after[name] for name in TABLES if name != "audit_log"} == {
             name: len(rows) for name, rows in theirs_before.items() if name != "audit_log"}
