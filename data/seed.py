@@ -1,4 +1,5 @@
-"""`microbill seed-demo`: a demo user with three lines and 14 months of seeded history."""
+"""`microbill seed-demo`: a demo user with three lines and 14 months of seeded history, and a second user
+who is guardian of the demo's child line (docs/families.md), so the family features show at once."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from data import accounts
+from data.access import GUARDIAN
 from data.billing import BillingRules, bills_of, bring_up_to_date, mark_paid
 from data.demo import DemoCharge, demo_lines
 from data.importing.normalize import merchant_key
 from data.lines import create_line
-from data.models import Line, Transaction, User
+from data.models import Line, LineMember, Transaction, User
 from data.vocab import KST, month_bounds_utc, months_back, next_month, usage_month
 
 DEMO_EMAIL = "demo@microbill.kr"
+DEMO_GUARDIAN_EMAIL = "guardian@microbill.kr"  # guardian of the demo's child line
 
 
 @dataclass(frozen=True)
@@ -25,19 +28,28 @@ class DemoAccount:
     email: str
     password: str
     created: bool
+    guardian: DemoAccount | None = None  # the second demo user (the owner's account carries it)
 
 
 def seed_demo(session: Session, seed: int, now: datetime | None = None, password: str | None = None,
-              rules: BillingRules | None = None) -> DemoAccount:
+              rules: BillingRules | None = None, guardian_password: str | None = None) -> DemoAccount:
     """Create the demo user and lines once; on later runs reset the password and keep the data.
-    With billing `rules`, the lines also get their bill history (see `_bill_history`)."""
+    With billing `rules`, the lines also get their bill history (see `_bill_history`). Either way the
+    guardian of the child line is there afterwards (`.guardian`, its password reset too)."""
     now = now or datetime.now(UTC)
     password = password or secrets.token_urlsafe(9)
     user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
-    if user is not None:
+    created = user is None
+    if user is None:
+        user = accounts.create_user(session, DEMO_EMAIL, password)
+        _demo_history(session, user, seed, now, rules)
+    else:
         user.password_hash = accounts._hasher.hash(password)
-        return DemoAccount(DEMO_EMAIL, password, created=False)
-    user = accounts.create_user(session, DEMO_EMAIL, password)
+    guardian = _seed_guardian(session, user.id, guardian_password or secrets.token_urlsafe(9))
+    return DemoAccount(DEMO_EMAIL, password, created=created, guardian=guardian)
+
+
+def _demo_history(session: Session, user: User, seed: int, now: datetime, rules: BillingRules | None) -> None:
     first_month = months_back(usage_month(now), 14)[0]
     history_start = month_bounds_utc(first_month)[0]
     for demo in demo_lines(seed, now):
@@ -54,7 +66,24 @@ def seed_demo(session: Session, seed: int, now: datetime | None = None, password
         insert_charges(session, line.id, demo.charges, source="demo")
         if rules is not None:
             _bill_history(session, line, history_start, now, rules)
-    return DemoAccount(DEMO_EMAIL, password, created=True)
+
+
+def _seed_guardian(session: Session, owner_id: int, password: str) -> DemoAccount:
+    """The guardian user, made (or its password reset) and made guardian of the owner's minor lines.
+    Also run on a database seeded before families existed, so an old demo gains its guardian."""
+    guardian = session.scalar(select(User).where(User.email == DEMO_GUARDIAN_EMAIL))
+    created = guardian is None
+    if guardian is None:
+        guardian = accounts.create_user(session, DEMO_GUARDIAN_EMAIL, password)
+    else:
+        guardian.password_hash = accounts._hasher.hash(password)
+    minors = session.scalars(select(Line.id).where(Line.user_id == owner_id, Line.is_minor.is_(True)))
+    members = set(session.scalars(select(LineMember.line_id).where(LineMember.user_id == guardian.id)))
+    for line_id in minors:
+        if line_id not in members:  # an owner may have changed the role since: never overwritten
+            session.add(LineMember(line_id=line_id, user_id=guardian.id, role=GUARDIAN))
+    session.flush()
+    return DemoAccount(DEMO_GUARDIAN_EMAIL, password, created=created)
 
 
 def _bill_history(session: Session, line: Line, since: datetime, now: datetime, rules: BillingRules) -> None:

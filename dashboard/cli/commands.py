@@ -65,6 +65,10 @@ def _seed_and_print(seed: int | None) -> None:
         account = maintenance.seed_demo(store, load_settings(), seed)
     what = "created" if account.created else "already there (password reset)"
     click.echo(f"Demo user {what}:\n  email:    {account.email}\n  password: {account.password}")
+    if (guardian := account.guardian) is not None:  # the second person: sees and guards the child line
+        what = "created" if guardian.created else "already there (password reset)"
+        click.echo(f"Guardian of the child line {what}:\n  email:    {guardian.email}\n"
+                   f"  password: {guardian.password}")
 
 
 @main.command("create-user")
