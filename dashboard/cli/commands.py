@@ -54,7 +54,7 @@ def db_upgrade() -> None:
 @main.command("seed-demo")
 @click.option("--seed", type=int, default=None, help="Random seed (default MICROBILL_DEMO_SEED).")
 def seed_demo_cmd(seed: int | None) -> None:
-    """Migrate, create the demo user with 3 lines of history, print its credentials."""
+    """Migrate, create the demo user with 3 lines of history and a guardian of its child's line; print both logins."""
     _seed_and_print(seed)
 
 
