@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, union_all
 from sqlalchemy.orm import Session
 
 from data.lines import as_row_id
-from data.models import Bill, Line, LineMember, Transaction, User
+from data.models import Bill, Line, LineMember, Payment, Transaction, User
 from data.vocab import LINE_ROLES
 
 OWNER, GUARDIAN, VIEWER = LINE_ROLES
@@ -122,6 +122,12 @@ def line_of_transaction(db: Session, transaction_id: object) -> int | None:
 def line_of_bill(db: Session, bill_id: object) -> int | None:
     row_id = as_row_id(bill_id)
     return None if row_id is None else db.scalar(select(Bill.line_id).where(Bill.id == row_id))
+
+
+def line_of_payment(db: Session, payment_id: object) -> int | None:
+    row_id = as_row_id(payment_id)
+    return None if row_id is None else db.scalar(
+        select(Bill.line_id).join(Payment, Payment.bill_id == Bill.id).where(Payment.id == row_id))
 
 
 def visible_transaction(db: Session, user_id: int, transaction_id: object) -> Transaction | None:

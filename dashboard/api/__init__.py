@@ -56,11 +56,13 @@ class ErrorResponses(BasePlugin):
     """The responses every operation shares, and the error body on those a route documents by description only."""
 
     def operation_helper(self, path=None, operations=None, **kwargs):
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             # flask-smorest keys some responses by int, some by str: one key per status code.
             responses = {str(status): response for status, response in operation.get("responses", {}).items()}
             if operation.get("security") != []:  # /ingest/<token>: the URL is the credential
                 responses.setdefault("401", "UNAUTHORIZED")  # the guard: no session and no valid bearer token
+                if path and "{" in path and method.lower() != "get":
+                    _role_refusal(responses)
             if path and "{" in path:
                 responses.setdefault("404", "NOT_FOUND")  # ids are looked up among the caller's own
             for status, response in FAULTS.items():
@@ -75,6 +77,19 @@ class ErrorResponses(BasePlugin):
                 if status >= "400" and isinstance(response, dict) and "content" not in response:
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
             operation["responses"] = responses
+
+
+ROLE_REFUSAL = ("The caller's role on the line does not allow this (a viewer changes nothing; some changes are "
+                "the owner's only): `members.not_allowed.<role>`. Roles: docs/families.md.")
+
+
+def _role_refusal(responses: dict) -> None:
+    """A change to a line shared with the caller can be refused for their role (dashboard/services/access.py)."""
+    refusal = responses.get("403")
+    if isinstance(refusal, dict):
+        refusal["description"] = f"{refusal.get('description', '')} Or: {ROLE_REFUSAL}".strip()
+    else:
+        responses["403"] = {"description": ROLE_REFUSAL}
 
 
 def init_api(server: Flask) -> Api:

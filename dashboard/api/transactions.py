@@ -69,4 +69,4 @@ def cancel(transaction_id: int):
     try:
         return tx_service.cancel(store(), caller_id(), transaction_id, ip=client_ip())
     except ServiceError as refused:
-        abort(refused.status, message=t(API_MESSAGES[refused.key], ui_lang()))
+        abort(refused.status, message=t(API_MESSAGES.get(refused.key, refused.key), ui_lang()))

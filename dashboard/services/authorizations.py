@@ -18,8 +18,10 @@ from typing import Any
 
 from dashboard.alerts.engine import AlertHook
 from dashboard.observability.counters import count_authorization
+from dashboard.services.access import line_if_allowed
 from dashboard.services.errors import Invalid, NotFound
 from dashboard.settings import Settings
+from data.access import Permission
 from data.authorize import CANCEL_PREFIX as CANCEL_PREFIX  # re-exported: the API's schema refuses the prefix
 from data.authorize import DECLINE_REASONS as DECLINE_REASONS  # re-exported: the API's documented reasons
 from data.authorize import AuthorizationRequest, AuthorizationResult, authorize_owned
@@ -39,7 +41,9 @@ def authorize_charge(store: Store, settings: Settings, user_id: int, line_id: in
         raise Invalid("actions.future_time")
     alerts = AlertHook(settings, now)  # alert rules in this transaction; their mail goes after commit
     result = authorize_owned(store, user_id, line_id, AuthorizationRequest(**request), settings, now=now, hook=alerts)
-    if result is None:
+    if result is None:  # not the caller's line; only then is their role read (the hot path stays as it was)
+        with store.read() as db:
+            line_if_allowed(db, user_id, line_id, Permission.MANAGE)  # a member: 403, not 404
         raise NotFound("actions.line_not_found")
     if result.created:  # a retry is the same decision, counted once
         count_authorization(result.approved, result.reason)

@@ -249,7 +249,8 @@ def _locked_line(db: Session, user_id: int, line_id: object) -> Line:
         line = lock_line(db, int(line_id), user_id)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         line = None
-    if line is None:
+    if line is None:  # not the caller's line; only then is their role read
+        line_if_allowed(db, user_id, line_id, Permission.MANAGE)  # a member: 403, not 404
         raise NotFound(LINE_NOT_FOUND)
     return line
 

@@ -16,7 +16,7 @@ from dashboard.sim.virtual_account import SimulatedAccountIssuer
 from dashboard.text.i18n import t
 from dashboard.web.reauth import FAILURES, Reauth, verify_password
 from data import payments
-from data.access import Permission, line_of_bill
+from data.access import Permission, line_of_bill, line_of_payment
 from data.db import Store
 from data.payments import KEY_PATTERN as KEY_PATTERN  # re-exported: the API documents the header's pattern
 from data.payments import METHODS as METHODS  # re-exported: the API's schema offers them
@@ -66,6 +66,8 @@ def submit(store: Store, settings: Settings, user_id: int, target: Target, *, ke
 def confirm(store: Store, settings: Settings, user_id: int, payment_id: int, lang: str,
             ip: str | None = None) -> Outcome:
     """The deposit into a virtual account arrived (the simulated bank's notice). Raises Refused."""
+    with store.read() as db:  # a member sees the bill, the owner's money is the owner's: 403, not 404
+        line_if_allowed(db, user_id, line_of_payment(db, payment_id), Permission.MANAGE)
     try:
         return payments.confirm_deposit(store, user_id, payment_id, settings, ip=ip)
     except PaymentRefused as exc:

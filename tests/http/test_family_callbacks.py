@@ -290,7 +290,7 @@ def test_the_owner_changes_a_role_and_removes_a_member(client, store, family):
     said = _text(member_action(client, "member-role", family["kid"], family["viewer"], "value", "guardian"))
     assert f"{VIEWER} 님의 역할을 보호자(으)로 바꿨습니다." in said
     said = _text(member_action(client, "member-remove", family["kid"], family["parent"], "n_clicks", 1))
-    assert f"{PARENT} 님을 내보냈습니다" in said
+    assert f"{PARENT} 님의 접근을 해제했습니다" in said
     with store.read() as db:
         roles = dict(db.execute(select(LineMember.user_id, LineMember.role)).all())
     assert roles == {family["viewer"]: "guardian"}
