@@ -53,7 +53,9 @@ def main(argv: list[str]) -> int:
         failed = subprocess.call([str(BIN / check[0]), *check[1:]], cwd=ROOT)
         if failed:
             return failed
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
+    # One worker per core; an idle worker takes tests from a busy one (the long browser files). `-n 0`: serially.
+    parallel = [] if any(arg.startswith("-n") for arg in rest) else ["-n", "auto", "--dist", "worksteal"]
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *parallel, *rest], cwd=ROOT)
 
 
 if __name__ == "__main__":

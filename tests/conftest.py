@@ -38,6 +38,15 @@ def need(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_configure(config):
+    # Under pytest-xdist each worker is a process of its own: dash.testing numbers its servers' ports from the
+    # same 58050 in each, so give every worker a range of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    from dash.testing.application_runners import BaseDashRunner
+
+    BaseDashRunner._next_port = 58050 + 1000 * int(worker.removeprefix("gw") or 0)
+
+
 def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if IN_CI and reporter and reporter.stats.get("skipped"):
