@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
 from data.access import VIEWER
-from data.models import Line, LineMember, User
+from data.models import Budget, Line, LineLimit, LineMember, User
 from data.seed import DEMO_EMAIL, seed_demo
 from data.tokens import create_token
 from tests.e2e.pages import browser_login, click, wait_for_figure, wait_until_settled
@@ -201,7 +201,7 @@ def test_a_guardian_invited_by_mail_blocks_the_childs_line_and_unblocks_it_with_
 
 
 @pytest.mark.month_edges
-def test_a_viewer_sees_the_shared_lines_charts_and_is_told_they_may_not_block_it(dash_duo, app, store):
+def test_a_viewer_sees_the_shared_lines_charts_and_is_told_they_may_not_change_it(dash_duo, app, store):
     with store.write() as db:
         seed_demo(db, seed=7, password=PASSWORD)  # 14 months of the child's spending
         owner = db.scalar(select(User.id).where(User.email == DEMO_EMAIL))
@@ -225,6 +225,27 @@ def test_a_viewer_sees_the_shared_lines_charts_and_is_told_they_may_not_block_it
     with store.read() as db:
         assert db.get(Line, child).status == "active"
     assert "차단됨" not in dash_duo.find_element("#line-picker").text
+
+    # /budget and /limits: saving a budget or a lower limit is refused in words, and nothing is stored.
+    with store.read() as db:
+        before = (db.get(Budget, child), db.scalars(select(LineLimit.id).where(LineLimit.line_id == child)).all())
+    click(dash_duo, "#refusal-toast .btn-close")  # the block's refusal, closed: the next one must open it again
+    dash_duo._wait_for(lambda _: not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#refusal-toast.show"),
+                       timeout=10, msg="the refusal toast stays open")
+    open_page(dash_duo, "/budget")
+    amount = dash_duo.wait_for_element("#budget-amount")
+    amount.clear()
+    amount.send_keys("30000")
+    click(dash_duo, "#budget-save")
+    dash_duo.wait_for_contains_text("#refusal-toast", "보기 권한만 있어 이 회선을 바꿀 수 없습니다", timeout=10)
+    open_page(dash_duo, "/limits")
+    dash_duo.wait_for_element("#limits-amount option[value='10000']")
+    Select(dash_duo.find_element("#limits-amount")).select_by_value("10000")
+    click(dash_duo, "#limits-save")
+    dash_duo.wait_for_contains_text("#limits-feedback", "보기 권한만 있어 이 회선을 바꿀 수 없습니다", timeout=10)
+    with store.read() as db:
+        after = (db.get(Budget, child), db.scalars(select(LineLimit.id).where(LineLimit.line_id == child)).all())
+    assert (after[0] and after[0].amount, after[1]) == (before[0] and before[0].amount, before[1])
 
     # /family: the card says "보기 전용" and offers no block button at all.
     open_page(dash_duo, "/family")
