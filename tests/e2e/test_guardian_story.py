@@ -24,22 +24,12 @@ from data.models import Budget, Line, LineLimit, LineMember, User
 from data.seed import DEMO_EMAIL, seed_demo
 from data.tokens import create_token
 from tests.e2e.pages import browser_login, click, wait_for_figure, wait_until_settled
+from tests.e2e.test_alerts import served  # noqa: F401 - the fixture: mailed links point at the served port
 from tests.helpers import PASSWORD, make_line, make_user
-from tests.http.test_mail_smtp import Mailbox, body_text, free_port, last_dawn, mail_config, smtp  # noqa: F401
+from tests.http.test_mail_smtp import Mailbox, body_text, last_dawn, smtp  # noqa: F401
 
 OWNER_EMAIL, GUARDIAN_EMAIL = "parent@example.com", "grandma@example.com"
 GUARDIAN_PASSWORD = "grandma's own passphrase"  # not the owner's: unblocking takes the asker's own
-
-
-@pytest.fixture
-def served(database_url, tmp_path, smtp):  # noqa: F811 (the imported fixture)
-    """An app whose mailed links (invitation, block-now) point at the port the browser test serves it on."""
-    from dashboard.app import create_app
-
-    port = free_port()
-    app = create_app(mail_config(database_url, tmp_path, smtp.port, base_url=f"http://127.0.0.1:{port}"))
-    yield app, port
-    app.server.extensions["microbill_store"].dispose()
 
 
 def pid(kind: str, line: int) -> str:

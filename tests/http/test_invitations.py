@@ -16,39 +16,21 @@ from dashboard.services import members
 from dashboard.services.errors import Forbidden, Invalid, NotFound
 from dashboard.services.lines import lines_of_user
 from tests.helpers import PASSWORD, form_csrf, login, make_line, make_user
-from tests.http.test_mail_smtp import body_text, mail_config, smtp  # noqa: F401 - the fixture
+from tests.http.mail_fixtures import mail_app, settings, smtp, store  # noqa: F401 - fixtures
+from tests.http.test_mail_smtp import body_text
 
 LINK = re.compile(r"https?://\S+/invite/\S+")
 KID = "kid@example.com"
 
 
 @pytest.fixture
-def mail_app(database_url, tmp_path, smtp):  # noqa: F811 - smtp is the imported fixture
-    from dashboard.app import create_app
-
-    app = create_app(mail_config(database_url, tmp_path, smtp.port))
-    yield app
-    app.server.extensions["microbill_store"].dispose()
-
-
-@pytest.fixture
-def store(mail_app):
-    return mail_app.server.extensions["microbill_store"]
-
-
-@pytest.fixture
-def settings(mail_app):
-    return mail_app.server.config["MICROBILL"]
-
-
-@pytest.fixture
-def family(store) -> tuple[int, int]:
+def family(store) -> tuple[int, int]:  # noqa: F811
     """(owner id, line id): the parent's line to share."""
     owner = make_user(store, "parent@example.com")
     return owner, make_line(store, owner, nickname="아이 폰")
 
 
-def send_invite(store, settings, owner: int, line: int, email: str = KID, role: str = "guardian") -> dict:
+def send_invite(store, settings, owner: int, line: int, email: str = KID, role: str = "guardian") -> dict:  # noqa: F811
     return members.invite(store, settings, owner, line, email, role, base_url=settings.base_url, ip="127.0.0.1")
 
 
@@ -241,7 +223,7 @@ def test_invitations_the_service_refuses(mail_app, store, settings, family, smtp
     assert line not in [shared.id for shared in lines_of_user(store, kid)]
 
 
-def test_a_logged_out_post_accepts_nothing_and_the_page_speaks_english(mail_app, store, settings, family,
+def test_a_logged_out_post_accepts_nothing_and_the_page_speaks_english(mail_app, store, settings, family,  # noqa: F811
                                                                         smtp):  # noqa: F811
     owner, line = family
     kid = make_user(store, KID)

@@ -9,32 +9,14 @@ import pytest
 
 from dashboard.services import members
 from tests.helpers import make_line, make_user
-from tests.http.test_mail_smtp import body_text, free_port, mail_config, smtp  # noqa: F401 - the fixture
+from tests.http.mail_fixtures import mail_app, settings, smtp, store  # noqa: F401 - fixtures
+from tests.http.test_mail_smtp import body_text, free_port, mail_config
 
 OWNER, KID = "parent@example.com", "kid@example.com"
 
 
 @pytest.fixture
-def mail_app(database_url, tmp_path, smtp):  # noqa: F811 - smtp is the imported fixture
-    from dashboard.app import create_app
-
-    app = create_app(mail_config(database_url, tmp_path, smtp.port))
-    yield app
-    app.server.extensions["microbill_store"].dispose()
-
-
-@pytest.fixture
-def store(mail_app):
-    return mail_app.server.extensions["microbill_store"]
-
-
-@pytest.fixture
-def settings(mail_app):
-    return mail_app.server.config["MICROBILL"]
-
-
-@pytest.fixture
-def family(store) -> tuple[int, int]:
+def family(store) -> tuple[int, int]:  # noqa: F811
     owner = make_user(store, OWNER)
     return owner, make_line(store, owner, nickname="아이 폰")
 
@@ -113,8 +95,8 @@ def test_a_mail_server_that_is_away_undoes_nothing(database_url, tmp_path):
     from dashboard.app import create_app
 
     app = create_app(mail_config(database_url, tmp_path, free_port()))  # nothing listens there
-    store = app.server.extensions["microbill_store"]
-    settings = app.server.config["MICROBILL"]
+    store = app.server.extensions["microbill_store"]  # noqa: F811
+    settings = app.server.config["MICROBILL"]  # noqa: F811
     try:
         owner = make_user(store, OWNER)
         line = make_line(store, owner)
