@@ -6,22 +6,11 @@ import io
 import json
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from data.models import Transaction
-from data.tokens import create_token
 from tests.e2e.fixtures.import_files import history_csv, history_rows, history_xlsx
 from tests.helpers import csrf_header, login, make_line, make_user
-
-
-@pytest.fixture
-def owner(store):
-    user_id = make_user(store)
-    line_id = make_line(store, user_id)
-    with store.write() as db:
-        token = create_token(db, user_id)
-    return line_id, {"Authorization": f"Bearer {token}"}
 
 
 def post(client, line_id, content: bytes, headers, name="내역.csv", query="", **form):

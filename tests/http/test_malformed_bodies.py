@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from data.intake_tokens import issue_token
 from data.line_actions import lock_line
 from data.models import Base
-from data.tokens import create_token
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.helpers import csrf_header, dash_update, login, make_line, make_user
+from tests.helpers import csrf_header, dash_update, login
 
 DEEP = 100_000
 BODIES = {
@@ -30,15 +29,6 @@ BODIES = {
 YEARS = {"year 1": "0001-01-01T00:00:00", "year 1 with an offset": "0001-01-01T00:00:00+14:00",
          "year 9999": "9999-12-31T23:59:59", "year 9999 with an offset": "9999-12-31T23:59:59-12:00"}
 SECONDS = 2.0  # each answer, however large the body: parsing must be bounded
-
-
-@pytest.fixture
-def owner(store):
-    user_id = make_user(store)
-    line_id = make_line(store, user_id)
-    with store.write() as db:
-        token = create_token(db, user_id)
-    return line_id, {"Authorization": f"Bearer {token}"}
 
 
 def table_counts(store) -> dict[str, int]:

@@ -7,16 +7,14 @@ import json
 import logging
 import re
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from dashboard.app import create_app
 from dashboard.observability.logs import JSON_HANDLER
 from data.intake_tokens import issue_token
 from data.line_actions import lock_line
-from data.tokens import create_token
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.helpers import csrf_header, dash_update, login, make_line, make_user
+from tests.helpers import csrf_header, dash_update, login
 
 AUTHORIZE_ROUTE = "/api/v1/lines/<int:line_id>/authorizations"
 OVERVIEW = "..overview-usage.children...monthly-chart.figure.."
@@ -26,15 +24,6 @@ def app_with(database_url, tmp_path, **settings):
     """The app of the `app` fixture with more settings (MICROBILL_* names, as in the environment)."""
     return create_app({"database_url": database_url, "instance_path": str(tmp_path / "instance"),
                        "secret_key": "test-secret-key", "env": "testing", **settings})
-
-
-@pytest.fixture
-def owner(store):
-    user_id = make_user(store)
-    line_id = make_line(store, user_id)
-    with store.write() as db:
-        token = create_token(db, user_id)
-    return line_id, {"Authorization": f"Bearer {token}"}
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
