@@ -62,30 +62,28 @@
         return o;
     }
 
-    function attestationJSON(cred) {
-        var r = cred.response;
+    // PublicKeyCredential as JSON (the WebAuthn "toJSON" shape py_webauthn parses); `response` is the part that
+    // differs between creating a credential and using it.
+    function credentialJSON(cred, response) {
         return {
             id: cred.id, rawId: toBase64url(cred.rawId), type: cred.type,
             authenticatorAttachment: cred.authenticatorAttachment || undefined,
             clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-            response: {
-                clientDataJSON: toBase64url(r.clientDataJSON), attestationObject: toBase64url(r.attestationObject),
-                transports: r.getTransports ? r.getTransports() : []
-            }
+            response: Object.assign({clientDataJSON: toBase64url(cred.response.clientDataJSON)}, response)
         };
+    }
+
+    function attestationJSON(cred) {
+        var r = cred.response;
+        return credentialJSON(cred, {attestationObject: toBase64url(r.attestationObject),
+                                     transports: r.getTransports ? r.getTransports() : []});
     }
 
     function assertionJSON(cred) {
         var r = cred.response;
-        return {
-            id: cred.id, rawId: toBase64url(cred.rawId), type: cred.type,
-            authenticatorAttachment: cred.authenticatorAttachment || undefined,
-            clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-            response: {
-                clientDataJSON: toBase64url(r.clientDataJSON), authenticatorData: toBase64url(r.authenticatorData),
-                signature: toBase64url(r.signature), userHandle: r.userHandle ? toBase64url(r.userHandle) : undefined
-            }
-        };
+        return credentialJSON(cred, {authenticatorData: toBase64url(r.authenticatorData),
+                                     signature: toBase64url(r.signature),
+                                     userHandle: r.userHandle ? toBase64url(r.userHandle) : undefined});
     }
 
     function nextPath() {
