@@ -74,6 +74,13 @@ def by_css(dash_duo, selector: str):
     return dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
 
 
+def text_of(dash_duo, selector: str) -> str | None:
+    """The element's text read in the page (None: no such element). A callback may redraw the element between
+    Selenium finding it and reading it (a stale element); one script call cannot be raced that way."""
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null;", selector)
+
+
 def axe_violations(dash_duo, context: str | None = None) -> list[dict]:
     """Serious and critical accessibility problems (vendored axe-core) in `context`, else the whole document."""
     driver = dash_duo.driver

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from data.members import add_member
 from data.models import Line
-from tests.e2e.pages import axe_violations, browser_login, click, wait_until_settled
+from tests.e2e.pages import axe_violations, browser_login, click, text_of, wait_until_settled
 from tests.helpers import make_line, make_user
 
 PARENT, CHILD = "parent@example.com", "child@example.com"
@@ -58,11 +58,10 @@ def test_a_guardian_blocks_the_childs_line_from_the_family_page(dash_duo, app, s
     dash_duo.find_element("#family-block-confirm").click()
 
     dash_duo.wait_for_contains_text("#family-message", "아이 폰 (KT 010-****-2222) 회선을 차단했습니다.", timeout=10)
-    dash_duo._wait_for(lambda d: d.find_element(By.CSS_SELECTOR, dom_id("family-status", kid)).text == "차단됨",
+    dash_duo._wait_for(lambda _: text_of(dash_duo, dom_id("family-status", kid)) == "차단됨",
                        timeout=10, msg="the child's card does not show the block")
-    assert driver.find_element(By.CSS_SELECTOR, dom_id("family-status", own)).text == "사용 중"  # only the child's line
-    assert not driver.find_elements(By.CSS_SELECTOR, dom_id("family-block", kid))  # nothing left to block
-    dash_duo._wait_for(lambda d: not any(e.is_displayed() for e in d.find_elements(By.ID, "family-block-modal")),
-                       timeout=5, msg="the question stays open")
+    assert text_of(dash_duo, dom_id("family-status", own)) == "사용 중"  # only the child's line
+    assert text_of(dash_duo, dom_id("family-block", kid)) is None  # nothing left to block
+    dash_duo._wait_for(lambda d: not d.execute_script(MODAL_SHOWN), timeout=5, msg="the question stays open")
     with store.read() as db:
         assert db.get(Line, kid).status == "blocked" and db.get(Line, own).status == "active"

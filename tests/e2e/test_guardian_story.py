@@ -23,7 +23,7 @@ from data.access import VIEWER
 from data.models import Budget, Line, LineLimit, LineMember, User
 from data.seed import DEMO_EMAIL, seed_demo
 from data.tokens import create_token
-from tests.e2e.pages import browser_login, click, wait_for_figure, wait_until_settled
+from tests.e2e.pages import browser_login, click, text_of, wait_for_figure, wait_until_settled
 from tests.e2e.test_alerts import served  # noqa: F401 - the fixture: mailed links point at the served port
 from tests.helpers import PASSWORD, make_line, make_user
 from tests.http.test_mail_smtp import Mailbox, body_text, last_dawn, smtp  # noqa: F401
@@ -152,7 +152,7 @@ def test_a_guardian_invited_by_mail_blocks_the_childs_line_and_unblocks_it_with_
                        msg="the guardian's cards are not their line and the child's")
     child_card = dash_duo.find_element(pid("family-card", child)).text
     assert "아이 폰" in child_card and "보호자" in child_card and "내 폰" not in dash_duo.find_element("#page").text
-    assert dash_duo.find_element(pid("family-status", child)).text == "사용 중"
+    assert text_of(dash_duo, pid("family-status", child)) == "사용 중"
 
     # A dawn burst of gift vouchers on the child's line: the guardian gets the alert mail, their own link in it.
     dawn = last_dawn()
@@ -242,5 +242,5 @@ def test_a_viewer_sees_the_shared_lines_charts_and_is_told_they_may_not_change_i
     dash_duo._wait_for(lambda _: card_lines(dash_duo) == [child], timeout=10, msg="the viewer's card is missing")
     assert "보기 전용" in dash_duo.find_element(pid("family-card", child)).text
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, pid("family-block", child))
-    assert dash_duo.find_element(pid("family-status", child)).text == "사용 중"
+    assert text_of(dash_duo, pid("family-status", child)) == "사용 중"
     assert dash_duo.get_logs() == [], "browser console errors"
