@@ -148,12 +148,6 @@ class Unblocked:
         return "block.unblocked_restricted" if self.status == "restricted" else "block.unblocked"
 
 
-def as_line_id(value: object) -> int:
-    """Browser-supplied ids are untrusted: anything that is not an id the column can hold matches no line."""
-    row_id = line_store.as_row_id(value)
-    return -1 if row_id is None else row_id
-
-
 def _blocked(line: Line, changed: bool) -> Blocked:
     return Blocked(line.id, line.status, line.block_reason, line.blocked_at, not changed, line.carrier,
                    line.nickname, line.number_masked)
