@@ -28,11 +28,8 @@ MESSAGE = ("family-message", ("children", "color", "is_open"))
 
 
 def refusal_text(error: ServiceError, lang: str) -> str:
-    """The refusal in words; a key no catalogue has (a new service refusal) still says something."""
-    try:
-        return t(error.key, lang, **error.values)
-    except KeyError:
-        return t("family.refused", lang)
+    """The refusal in words (every key a service raises has them: tests/unit/test_refusal_keys.py)."""
+    return t(error.key, lang, **error.values)
 
 
 def _refused(error: ServiceError, lang: str) -> tuple[str, str, bool]:

@@ -25,7 +25,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "family.block_cancel": ("취소", "Cancel"),
     "family.blocked": ("{line} 회선을 차단했습니다.", "{line} is blocked."),
     "family.already_blocked": ("{line} 회선은 이미 차단되어 있습니다.", "{line} was already blocked."),
-    "family.refused": ("요청을 처리하지 못했습니다.", "That could not be done."),
     "family.leave": ("이 회선에서 나가기", "Leave this line"),
     "family.left": ("회선에서 나왔습니다. 이제 이 회선을 볼 수 없습니다.",
                     "You left the line and can no longer see it."),
