@@ -253,6 +253,8 @@ def _call(client, output: str, line_id: int, month: str, by_month: bool, headers
     inputs.append({"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}})
     if output == "forecast-card.children":
         inputs.append({"id": "forecast-refresh", "property": "data", "value": 0})
+    if output.startswith("..overview-usage") or output == "forecast-card.children":
+        inputs.append({"id": "line-status-version", "property": "data", "value": 0})
     started, cpu = time.perf_counter(), time.process_time()
     response = dash_update(client, output, inputs, headers=headers)
     elapsed = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)

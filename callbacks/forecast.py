@@ -20,7 +20,7 @@ from layouts.forecast import EXCLUDE, INCLUDE, forecast_card
 MAX_MERCHANT = 200
 
 
-def card(line_id, prefs, _refresh):
+def card(line_id, prefs, _refresh, _status_version):
     lang, _theme = prefs_of(prefs)
     forecast = service.page_forecast(store(), settings(), user_id(), line_id)
     return no_line(lang) if forecast is None else forecast_card(forecast, lang)
@@ -49,6 +49,7 @@ def register(app: Dash) -> None:
         Input("line-picker", "value"),
         Input("prefs", "data"),
         Input("forecast-refresh", "data"),
+        Input("line-status-version", "data"),  # block/unblock: the risk sentence follows
     )(card)
     app.callback(
         Output("forecast-refresh", "data"),

@@ -21,6 +21,7 @@ from layouts.overview import EMPTY_FIGURE, recent_months
 PAGE = Page("/", "nav.overview", layout.page, order=0)
 TOP_MERCHANTS = 8
 LINE, MONTH, PREFS = Input("line-picker", "value"), Input("overview-month", "value"), Input("prefs", "data")
+STATUS = Input("line-status-version", "data")  # bumped by block/unblock: the meters say so at once
 
 
 def chosen_month(value: object) -> str:
@@ -28,13 +29,13 @@ def chosen_month(value: object) -> str:
     return value if isinstance(value, str) and value in recent_months() else service.current_month()
 
 
-def overview(line_id, prefs):
+def overview(line_id, prefs, _status_version):
     lang, theme = prefs_of(prefs)
     found = service.usage(store(), user_id(), line_id)
     if found is None:
         return no_line(lang), EMPTY_FIGURE
     month = found.this_month
-    return (layout.usage_meters(month, found.usage[month], found.limits[month], lang),
+    return (layout.usage_meters(month, found.usage[month], found.limits[month], lang, found.status == "blocked"),
             layout.monthly_figure(found.months, found.usage, found.total_limits, lang, theme))
 
 
@@ -63,7 +64,8 @@ def heatmap(line_id, month, prefs):
 
 
 def register(app: Dash) -> None:
-    app.callback(Output("overview-usage", "children"), Output("monthly-chart", "figure"), LINE, PREFS)(overview)
+    app.callback(Output("overview-usage", "children"), Output("monthly-chart", "figure"), LINE, PREFS,
+                 STATUS)(overview)
     app.callback(Output("burnup-chart", "figure"), Output("compare-chart", "figure"),
                  Output("overview-compare", "children"), LINE, MONTH, PREFS)(pace)
     app.callback(Output("category-chart", "figure"), LINE, MONTH, PREFS)(categories)

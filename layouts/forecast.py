@@ -20,6 +20,9 @@ def short_date(iso: str, lang: str) -> str:
 
 def risk_sentence(fc: dict, lang: str) -> html.P | None:
     """One plain sentence about the limit, or None when the line has no limit."""
+    if fc.get("line_status") == "blocked":
+        return html.P(t("forecast.blocked", lang), className="forecast-risk mb-2 fw-semibold text-secondary-emphasis",
+                      role="status")
     if fc.get("limit") is None:
         return None
     hit = fc.get("limit_hit_date")

@@ -100,9 +100,12 @@ def bucket_labels(lang: str) -> dict[str, str]:
     return {b: t(f"bucket.{b}", lang) for b in BUCKETS}
 
 
-def usage_meters(month: str, usage: dict[str, int], limits: dict[str, int | None], lang: str) -> html.Div:
-    """This month's used / remaining / % of limit per bucket."""
+def usage_meters(month: str, usage: dict[str, int], limits: dict[str, int | None], lang: str,
+                 blocked: bool = False) -> html.Div:
+    """This month's used / remaining / % of limit per bucket (a blocked line: no charge can pass, whatever is left)."""
     texts = {k: t(f"overview.{k}", lang) for k in ("remaining", "limit", "of_limit", "no_limit")}
+    if blocked:
+        texts["blocked"] = t("line_state.blocked_remaining", lang)
     meters = [usage_meter(t(f"bucket.{b}", lang), usage[b], limits[b], texts) for b in BUCKETS]
     return html.Div([html.Div(month_label(month, lang), className="small text-body-secondary mb-2"), *meters])
 

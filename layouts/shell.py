@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard.text.i18n import t
 from layouts.bell import bell_button, bell_panel
 from layouts.block import block_button, block_overlay
+from layouts.line_state import slot as line_state_slot
 
 
 def line_label(line, lang: str, role: str = "owner") -> str:
@@ -74,6 +75,7 @@ def shell(lang: str, theme: str, csrf_token: str, nav: list[tuple[str, str]]) ->
             dcc.Location(id="url"),
             dcc.Store(id="prefs", data={"lang": lang, "theme": theme}),
             html.Div(top_bar(lang, csrf_token, nav), id="topbar-slot"),
+            line_state_slot(),  # blocked / overdue / over-budget first (callbacks/line_state.py)
             html.Div(id="alerts-banner", className="container-fluid page-container alerts-banner"),  # overview only
             dbc.Container(html.Main(id="page", role="main"), fluid=True, className="pb-5 page-container"),
             block_overlay(lang),

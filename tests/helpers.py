@@ -58,3 +58,10 @@ def _outputs(output: str):
     parts = output.strip(".").split("...")
     outs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
     return outs if len(outs) > 1 else outs[0]
+
+
+def overview_inputs(line_id: object, lang: str = "ko", theme: str = "light") -> list[dict]:
+    """The inputs of the overview's meters + 13-month callback, as the renderer sends them."""
+    return [{"id": "line-picker", "property": "value", "value": line_id},
+            {"id": "prefs", "property": "data", "value": {"lang": lang, "theme": theme}},
+            {"id": "line-status-version", "property": "data", "value": 0}]

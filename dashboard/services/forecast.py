@@ -104,7 +104,10 @@ def page_forecast(store: Store, settings: Settings, user_id: int, line_id: objec
     """The forecast as of now for a page (reused while nothing changed: forecast_line_for_page)."""
     with store.read() as db:
         line = viewable_line(db, user_id, line_id)
-        return None if line is None else forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict()
+        if line is None:
+            return None
+        # The card words a blocked line's risk itself (layouts/forecast.py risk_sentence).
+        return {**forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict(), "line_status": line.status}
 
 
 def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *, excluded: bool,

@@ -33,6 +33,7 @@ class Usage:
     months: list[str]  # oldest first; the last is this month
     usage: dict[str, dict[str, int]]  # {month: {bucket: net won}}
     limits: dict[str, dict[str, int | None]]  # {month: {bucket: limit in force}}
+    status: str = "active"  # the line's (data.vocab.LINE_STATUSES)
 
     @property
     def this_month(self) -> str:
@@ -76,7 +77,7 @@ def usage(store: Store, user_id: int, line_id: object) -> Usage | None:
         line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
-        return Usage(months, monthly_usage(db, line.id, months), limits_by_month(db, line.id, months))
+        return Usage(months, monthly_usage(db, line.id, months), limits_by_month(db, line.id, months), line.status)
 
 
 def pace(store: Store, settings: Settings, user_id: int, line_id: object, month: str) -> Pace | None:

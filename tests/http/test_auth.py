@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from data.models import UserSession
-from tests.helpers import PASSWORD, csrf_header, dash_update, form_csrf, login, make_line, make_user
+from tests.helpers import PASSWORD, csrf_header, dash_update, form_csrf, login, make_line, make_user, overview_inputs
 
 OVERVIEW = "..overview-usage.children...monthly-chart.figure.."
 
@@ -47,8 +47,7 @@ def test_callback_without_csrf_header_is_400(client, store):
     uid = make_user(store)
     line = make_line(store, uid)
     login(client)
-    inputs = [{"id": "line-picker", "property": "value", "value": line},
-              {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
+    inputs = overview_inputs(line)
     assert dash_update(client, OVERVIEW, inputs).status_code == 400
     assert dash_update(client, OVERVIEW, inputs, headers=csrf_header(client)).status_code == 200
 

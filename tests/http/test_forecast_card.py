@@ -39,7 +39,8 @@ def _prefs(lang: str = "ko", theme: str = "light") -> dict:
 
 def _card(client, line_id, lang: str = "ko") -> str:
     inputs = [{"id": "line-picker", "property": "value", "value": line_id}, _prefs(lang),
-              {"id": "forecast-refresh", "property": "data", "value": 0}]
+              {"id": "forecast-refresh", "property": "data", "value": 0},
+              {"id": "line-status-version", "property": "data", "value": 0}]
     response = dash_update(client, CARD, inputs, headers=csrf_header(client))
     assert response.status_code == 200, response.get_data(as_text=True)
     return json.dumps(response.get_json()["response"], ensure_ascii=False)

@@ -16,7 +16,7 @@ from data.intake_tokens import issue_token
 from data.line_actions import lock_line
 from data.models import Base
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.helpers import csrf_header, dash_update, login
+from tests.helpers import csrf_header, dash_update, login, overview_inputs
 
 DEEP = 100_000
 BODIES = {
@@ -126,8 +126,7 @@ def test_the_renderers_own_callback_body_still_passes(client, store, owner):
     line_id, _ = owner
     login(client)
     client.get("/")
-    inputs = [{"id": "line-picker", "property": "value", "value": line_id},
-              {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
+    inputs = overview_inputs(line_id)
     response = dash_update(client, "..overview-usage.children...monthly-chart.figure..", inputs,
                            headers=csrf_header(client))
     assert response.status_code == 200

@@ -14,7 +14,7 @@ from dashboard.observability.logs import JSON_HANDLER
 from data.intake_tokens import issue_token
 from data.line_actions import lock_line
 from tests.e2e.fixtures.import_files import history_csv, history_rows
-from tests.helpers import csrf_header, dash_update, login
+from tests.helpers import csrf_header, dash_update, login, overview_inputs
 
 AUTHORIZE_ROUTE = "/api/v1/lines/<int:line_id>/authorizations"
 OVERVIEW = "..overview-usage.children...monthly-chart.figure.."
@@ -62,8 +62,7 @@ def test_metrics_count_routes_callbacks_authorizations_imports_and_the_outbox(da
     assert refused.status_code >= 400
     login(client)
     client.get("/")
-    inputs = [{"id": "line-picker", "property": "value", "value": line_id},
-              {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
+    inputs = overview_inputs(line_id)
     assert dash_update(client, OVERVIEW, inputs, headers=csrf_header(client)).status_code == 200
     dash_update(client, "made-up.children", inputs, headers=csrf_header(client))  # no such callback
     response = client.get("/metrics")

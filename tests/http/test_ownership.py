@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from data.models import Transaction, utcnow
 from data.vocab import usage_month
-from tests.helpers import csrf_header, dash_update, login, make_line, make_user
+from tests.helpers import csrf_header, dash_update, login, make_line, make_user, overview_inputs
 
 OVERVIEW = "..overview-usage.children...monthly-chart.figure.."
 
@@ -18,8 +18,7 @@ def _spend(store, line_id: int, amount: int) -> None:
 
 
 def _overview(client, line_id):
-    inputs = [{"id": "line-picker", "property": "value", "value": line_id},
-              {"id": "prefs", "property": "data", "value": {"lang": "ko", "theme": "light"}}]
+    inputs = overview_inputs(line_id)
     response = dash_update(client, OVERVIEW, inputs, headers=csrf_header(client))
     assert response.status_code == 200
     return response.get_json()["response"]
