@@ -37,6 +37,31 @@ def risk_sentence(fc: dict, lang: str) -> html.P | None:
     return html.P(text, className=f"forecast-risk mb-2 fw-semibold text-{tone}-emphasis", role="status")
 
 
+def budget_bar(fc: dict, lang: str) -> html.Div | None:
+    """The month's budget against what is spent and what is expected: a bar spent (solid) + still expected
+    (striped), and "예산 초과 예상" as soon as the forecast passes the budget — not only once it is spent."""
+    budget = fc.get("budget")
+    if not budget:
+        return None
+    spent, expected = fc["spent_to_date"], max(fc["expected"], fc["spent_to_date"])
+    scale = max(budget, expected)
+    over = expected > budget
+    bars = [html.Div(className="progress-bar bg-primary", style={"width": f"{spent / scale * 100:.1f}%"}),
+            html.Div(className=f"progress-bar progress-bar-striped bg-{'danger' if over else 'info'} opacity-75",
+                     style={"width": f"{(expected - spent) / scale * 100:.1f}%"})]
+    label = t("forecast.budget_bar", lang, spent=won(spent), expected=won(expected), budget=won(budget))
+    verdict = (html.Span(t("forecast.over_budget", lang), className="badge text-bg-danger ms-2") if over else
+               html.Span(t("forecast.within_budget", lang), className="text-success-emphasis ms-2"))
+    return html.Div(
+        [html.Div([html.Span(t("forecast.budget", lang, amount=won(budget)), className="fw-semibold"), verdict],
+                  className="small mb-1"),
+         html.Div(bars, className="progress budget-bar", style={"height": "10px"}, role="img",
+                  **{"aria-label": label}),
+         html.Div(label, className="small text-body-secondary mt-1")],
+        className="forecast-budget mb-2",
+    )
+
+
 def forecast_card(fc: dict, lang: str) -> html.Div:
     """fc: LineForecast.to_dict() (ISO dates, won amounts)."""
     return html.Div(
@@ -53,6 +78,7 @@ def forecast_card(fc: dict, lang: str) -> html.Div:
                 className="small text-body-secondary d-flex flex-wrap mb-2",
             ),
             risk_sentence(fc, lang),
+            budget_bar(fc, lang),
             _upcoming(fc["upcoming_recurring"], lang),
             _excluded(fc.get("excluded_recurring", []), lang),
         ],

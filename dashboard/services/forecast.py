@@ -23,6 +23,7 @@ from dashboard.services.errors import NotFound
 from dashboard.settings import Settings
 from data.access import Permission, viewable_line
 from data.billing import due_date
+from data.budgets import get_budget
 from data.db import Store
 from data.forecast_input import (
     exclude_recurring,
@@ -106,8 +107,10 @@ def page_forecast(store: Store, settings: Settings, user_id: int, line_id: objec
         line = viewable_line(db, user_id, line_id)
         if line is None:
             return None
-        # The card words a blocked line's risk itself (layouts/forecast.py risk_sentence).
-        return {**forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict(), "line_status": line.status}
+        budget = get_budget(db, line.id)
+        # The card words a blocked line's risk itself and sets the forecast against the budget (layouts/forecast.py).
+        return {**forecast_line_for_page(db, line, datetime.now(UTC), settings).to_dict(), "line_status": line.status,
+                "budget": budget.amount if budget else None}
 
 
 def set_recurring(store: Store, user_id: int, line_id: object, merchant: str, *, excluded: bool,

@@ -137,3 +137,27 @@ def test_someone_elses_line_and_pages_about_no_line_show_nothing(client, store):
     client.post("/logout", headers=csrf_header(client))
     login(client)
     assert banner(client, line, path="/account") == '{"line-state-banner": {"children": []}}'
+
+
+def test_the_forecast_card_sets_the_forecast_against_the_budget(client, store, app):
+    uid = make_user(store)
+    heavy, light = make_line(store, uid), make_line(store, uid, number="010-****-1111")
+    for day in range(1, kst_today().day + 1):
+        _spend(store, heavy, 9_000, day)
+        _spend(store, light, 500, day)
+    login(client)
+
+    def card(line: int) -> str:
+        return _output(client, "forecast-card.children",
+                       [{"id": "line-picker", "property": "value", "value": line}, _prefs(),
+                        {"id": "forecast-refresh", "property": "data", "value": 0},
+                        {"id": "line-status-version", "property": "data", "value": 0}])
+
+    assert "예산" not in card(heavy)  # no budget: no bar
+    with app.server.app_context():
+        for line in (heavy, light):
+            budget_service.set_budget(store, _settings(app), uid, line, amount=100_000, thresholds=[50, 80, 100],
+                                      large_charge=None, notify_new_merchant=False)
+    over, within = card(heavy), card(light)
+    assert "예산 100,000원" in over and "예산 초과 예상" in over and "budget-bar" in over
+    assert "예산 100,000원" in within and "예산 안에서 끝날 것 같아요" in within and "예산 초과 예상" not in within
