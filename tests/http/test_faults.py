@@ -147,11 +147,16 @@ def small_disk(tmp_path) -> Iterator[Path]:
 
 
 def fill(disk: Path) -> Path:
+    """Fill the disk to its last byte. Unbuffered: a buffered file would raise ENOSPC again on close for the
+    part of a chunk that did not fit (how much that is depends on the database file's size)."""
     filler = disk / "filler"
-    with filler.open("wb") as out, suppress(OSError):  # ENOSPC ends it
-        while True:
-            out.write(b"\0" * 65536)
-            out.flush()
+    with filler.open("wb", buffering=0) as out, suppress(OSError):  # ENOSPC ends it
+        chunk = 65536
+        while chunk:
+            try:
+                out.write(b"\0" * chunk)
+            except OSError:
+                chunk //= 2  # the last bytes too, so nothing at all fits afterwards
     return filler
 
 
