@@ -25,7 +25,7 @@ def thresholds_text(percents: list[int]) -> str:
 def usage_card(month: str, used: int, budget: int | None, lang: str) -> html.Div:
     """This month's spending against the budget (the page's right-hand card)."""
     texts = {"remaining": t("budget.remaining", lang), "limit": t("budget.budget", lang),
-             "of_limit": t("budget.of_budget", lang), "no_limit": t("budget.none", lang)}
+             "of_limit": t("budget.of_budget", lang), "no_limit": t("budget.meter_none", lang)}
     return usage_meter(month, used, budget, texts)
 
 

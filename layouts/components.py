@@ -45,7 +45,7 @@ def usage_meter(label: str, used: int, limit: int | None, texts: dict[str, str])
             # A blocked line has no room whatever the limit says (texts["blocked"]: the overview's meters).
             html.Span(texts.get("blocked") or f"{texts['remaining']} {won(max(limit - used, 0))}", className="me-3"),
             html.Span(f"{texts['limit']} {won(limit)}", className="me-3"),
-            html.Span(f"{share:.0f}% {texts['of_limit']}", className="fw-semibold"),
+            html.Span(texts["of_limit"].format(pct=f"{share:.0f}"), className="fw-semibold"),
         ]
     else:
         bar, detail = None, [html.Span(texts["no_limit"])]

@@ -246,7 +246,7 @@ def hour_heatmap(grid: list[list[int]], weekdays: list[str], texts: dict[str, st
         "text": [[texts["hour"].format(hour=h) for h in hours] for _ in weekdays],
         "hovertemplate": "%{y} %{text}<br>%{z:,}원<extra></extra>",
         "colorbar": {"orientation": "h", "thickness": 8, "len": 0.6, "x": 1, "xanchor": "right",
-                     "y": -0.2, "yanchor": "top", "tickformat": ",", "ticksuffix": "원", "nticks": 4,
+                     "y": -0.2, "yanchor": "top", "tickformat": ",.0f", "ticksuffix": "원", "nticks": 4,
                      "outlinewidth": 0},
     }
     ticks = list(range(0, 24, 3))

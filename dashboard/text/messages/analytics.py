@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # merchants
     "analytics.merchant_title": ("많이 쓴 가맹점 TOP {n}", "Top {n} merchants"),
     "analytics.no_pg": ("통신사 직접결제", "Direct carrier billing"),
-    "analytics.count": ("{n}건", "{n} payments"),
+    "analytics.count": ("{n}건", "Payments: {n}"),
     # weekday × hour
     "analytics.heatmap_title": ("요일·시간대별 사용액", "Spending by weekday and hour"),
     "analytics.weekdays": ("월,화,수,목,금,토,일", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),

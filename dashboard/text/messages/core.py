@@ -20,7 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.used": ("사용", "Used"),
     "overview.remaining": ("남은 한도", "Remaining"),
     "overview.limit": ("한도", "Limit"),
-    "overview.of_limit": ("한도 대비", "of limit"),
+    "overview.of_limit": ("한도의 {pct}%", "{pct}% of the limit"),
     "overview.monthly_title": ("최근 13개월 월별 사용액과 한도", "Monthly spending and limit, last 13 months"),
     "overview.no_limit": ("한도 미설정", "No limit set"),
     "chart.spent": ("사용액", "Spent"),

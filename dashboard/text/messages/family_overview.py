@@ -10,7 +10,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "family.used": ("이번 달 사용", "Used this month"),
     "family.forecast": ("예상 청구액 {amount}", "Forecast bill {amount}"),
     "family.over_limit": ("한도 초과 예상", "Over the limit"),
-    "family.alerts": ("읽지 않은 알림 {n}건", "{n} unread alerts"),
+    "family.alerts": ("읽지 않은 알림 {n}건", "Unread alerts: {n}"),
     "family.alerts_none": ("읽지 않은 알림 없음", "No unread alerts"),
     "family.alerts_link": ("알림 보기", "See alerts"),
     "family.minor_cap": ("미성년자 한도 {amount}", "Minor's cap {amount}"),
