@@ -36,7 +36,26 @@ def seed_demo(store: Store, settings: Settings, seed: int | None = None) -> Demo
 
     upgrade_database(store)
     with store.write() as db:
-        return seed_store(db, seed if seed is not None else settings.demo_seed, rules=settings)
+        account = seed_store(db, seed if seed is not None else settings.demo_seed, rules=settings)
+        if account.created:
+            _demo_alerts(db, account.email, settings)
+    return account
+
+
+def _demo_alerts(db, email: str, settings: Settings) -> None:
+    """The seeded history through the alert rules as an import would be (this month's charges one by one, the
+    earlier months as one summary alert): a first run's /alerts page shows the demo's dawn burst and budget
+    crossings instead of nothing. Mail stays queued (no SMTP in a demo) for `deliver-notifications`."""
+    from sqlalchemy import select
+
+    from dashboard.alerts.engine import evaluate_import
+    from data.models import Transaction, User
+
+    now = datetime.now(UTC)
+    for line in db.scalars(select(Line).join(User, User.id == Line.user_id).where(User.email == email)):
+        charges = list(db.scalars(select(Transaction).where(Transaction.line_id == line.id)
+                                  .order_by(Transaction.occurred_at, Transaction.id)))
+        evaluate_import(db, line, charges, now, settings)
 
 
 def close_month(store: Store, settings: Settings, as_of: datetime | None = None) -> dict:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from dashboard.cli import main
-from data.models import Line, Transaction, User
+from data.models import Alert, Line, Transaction, User
 from data.vocab import months_back, usage_month
 from tests.helpers import form_csrf
 from tests.http.test_gunicorn import _free_port
@@ -50,8 +50,14 @@ def test_seed_demo_prints_credentials_and_creates_13_months_for_3_lines(database
             assert min(months) <= window[1] and len(months & ended) >= 10, (line.carrier, sorted(months))
             seen |= months
     assert ended <= seen  # together the lines have charges in every ended month
+    with store_for_url.read() as db:  # the first run's /alerts page has the history's findings to show
+        alerts = db.execute(select(Alert.kind, Alert.message, Alert.detail).where(Alert.user_id == user.id)).all()
+    summaries = [message for kind, message, _ in alerts if kind == "import_summary"]
+    assert summaries and any("부정결제 의심" in message for message in summaries), alerts  # the dawn bursts
     again = CliRunner().invoke(main, ["seed-demo", "--seed", "3"], env=_env(database_url, tmp_path))
     assert again.exit_code == 0 and "already there" in again.output
+    with store_for_url.read() as db:  # a second run adds none
+        assert db.scalar(select(func.count()).select_from(Alert).where(Alert.user_id == user.id)) == len(alerts)
 
 
 def test_create_user_add_line_and_token(database_url, tmp_path):
