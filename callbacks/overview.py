@@ -36,7 +36,7 @@ def overview(line_id, prefs, _status_version):
         return no_line(lang), EMPTY_FIGURE
     month = found.this_month
     return (layout.usage_meters(month, found.usage[month], found.limits[month], lang, found.status == "blocked"),
-            layout.monthly_figure(found.months, found.usage, found.total_limits, lang, theme))
+            layout.monthly_figure(found.months, found.usage, found.limits, lang, theme))
 
 
 def pace(line_id, month, prefs):

@@ -30,31 +30,47 @@ def base_layout(title: str, theme: str, **extra) -> dict:
     return layout
 
 
+# Each bucket's limit line: the bar colours, darker (light theme) / lighter (dark), so a line reads as its bars'.
+LIMIT_COLORS = {"light": ["#1f3f8a", "#5b7fc4"], "dark": ["#a9c4ff", "#7f9bd6"]}
+
+
 def monthly_bars(
     months: list[str],
     by_bucket: dict[str, list[int]],
     bucket_labels: dict[str, str],
-    limits: list[int | None],
+    limits: dict[str, list[int | None]],
     texts: dict[str, str],
     theme: str,
 ) -> dict:
-    """Stacked monthly spend per bucket, with the (dated) total limit as a step line."""
+    """Monthly spend per bucket side by side, each against its own (dated) limit as a step line — the limits
+    are per bucket, so a combined line would aim at a figure no bucket has. The last month is still running:
+    its bars are hatched and marked (texts["partial"])."""
     colors = THEMES.get(theme, THEMES["light"])
+    limit_colors = LIMIT_COLORS.get(theme, LIMIT_COLORS["light"])
+    # Hatched, not paler: a paler bar would read as the other bucket's colour.
+    partial = {"shape": ["/" if index == len(months) - 1 else "" for index in range(len(months))],
+               "fillmode": "overlay", "fgcolor": colors["font"], "fgopacity": 0.35, "size": 6}
     data: list[dict] = []
     for index, (bucket, values) in enumerate(by_bucket.items()):
         data.append({
-            "type": "bar", "name": bucket_labels[bucket], "x": months, "y": values,
-            "marker": {"color": colors["bars"][index % 2]},
+            "type": "bar", "name": bucket_labels[bucket], "x": months, "y": values, "offsetgroup": bucket,
+            "marker": {"color": colors["bars"][index % 2], "pattern": partial},
             "hovertemplate": "%{x}<br>%{fullData.name}: %{y:,}원<extra></extra>",
         })
-    data.append({
-        "type": "scatter", "mode": "lines+markers", "name": texts["limit"], "x": months, "y": limits,
-        "line": {"color": colors["limit"], "width": 2, "dash": "dash", "shape": "hvh"},
-        "marker": {"size": 5},
-        "hovertemplate": "%{x}<br>" + texts["limit"] + ": %{y:,}원<extra></extra>",
-    })
-    layout = base_layout(texts["title"], theme, barmode="stack",
+    for index, (bucket, values) in enumerate(limits.items()):
+        if not any(values):
+            continue
+        name = texts["bucket_limit"].format(bucket=bucket_labels[bucket])
+        data.append({
+            "type": "scatter", "mode": "lines", "name": name, "x": months, "y": values,
+            "line": {"color": limit_colors[index % 2], "width": 2, "dash": "dash", "shape": "hvh"},
+            "hovertemplate": "%{x}<br>" + name + ": %{y:,}원<extra></extra>",
+        })
+    layout = base_layout(texts["title"], theme, barmode="group",
                          xaxis={"type": "category", "gridcolor": colors["grid"], "automargin": True})
+    if months:
+        layout["annotations"] = [{"x": months[-1], "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                                  "text": texts["partial"], "font": {"size": 11}}]
     return {"data": data, "layout": phone_friendly(layout)}
 
 

@@ -110,15 +110,16 @@ def usage_meters(month: str, usage: dict[str, int], limits: dict[str, int | None
     return html.Div([html.Div(month_label(month, lang), className="small text-body-secondary mb-2"), *meters])
 
 
-def monthly_figure(months: list[str], usage: dict[str, dict[str, int]], limits: list[int | None], lang: str,
-                   theme: str) -> dict:
-    """The months stacked per bucket against each month's total limit (`limits`, in the same order)."""
+def monthly_figure(months: list[str], usage: dict[str, dict[str, int]],
+                   limits: dict[str, dict[str, int | None]], lang: str, theme: str) -> dict:
+    """Each month's spend per bucket against that bucket's limit in force then (`limits`: {month: {bucket: …}})."""
     return figures.monthly_bars(
         months,
         {b: [usage[m][b] for m in months] for b in BUCKETS},
         bucket_labels(lang),
-        limits,
-        {"limit": t("chart.limit", lang), "title": t("overview.monthly_title", lang)},
+        {b: [limits[m][b] for m in months] for b in BUCKETS},
+        {"bucket_limit": t("chart.bucket_limit", lang), "title": t("overview.monthly_title", lang),
+         "partial": t("chart.partial_month", lang)},
         theme,
     )
 

@@ -39,10 +39,6 @@ class Usage:
     def this_month(self) -> str:
         return self.months[-1]
 
-    @property
-    def total_limits(self) -> list[int | None]:
-        """Each month's total limit (None without any), in the order of `months`."""
-        return [total_limit(self.limits[m]) for m in self.months]
 
 
 @dataclass(frozen=True)

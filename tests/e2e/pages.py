@@ -28,7 +28,8 @@ def figure_data(dash_duo, graph_id: str) -> list[dict]:
     """The traces plotly actually drew in the page (not what the server meant to send)."""
     return dash_duo.driver.execute_script(
         "const el = document.querySelector(arguments[0] + ' .js-plotly-plot');"
-        "return el && el.data ? el.data.map(t => ({name: t.name, type: t.type, x: t.x, y: t.y})) : null;",
+        "return el && el.data ? el.data.map(t => ({name: t.name, type: t.type, x: t.x, y: t.y,"
+        "  pattern: t.marker && t.marker.pattern ? t.marker.pattern.shape : null})) : null;",
         f"#{graph_id}",
     ) or []
 

@@ -10,7 +10,7 @@ from tests.helpers import PASSWORD
 
 
 @pytest.mark.month_edges
-def test_demo_user_sees_13_monthly_bars_and_the_limit_line(dash_duo, app, store, output_dir):
+def test_demo_user_sees_13_monthly_bars_and_each_buckets_limit_line(dash_duo, app, store, output_dir):
     with store.write() as db:
         seed_demo(db, seed=7, password=PASSWORD)
     dash_duo.start_server(app, navigate=False)
@@ -22,8 +22,11 @@ def test_demo_user_sees_13_monthly_bars_and_the_limit_line(dash_duo, app, store,
     assert {t["name"] for t in bars} == {"소액결제", "콘텐츠이용료"}
     assert all(len(t["x"]) == 13 for t in bars)
     assert sum(sum(t["y"]) for t in bars) > 0
-    assert len(limit) == 1 and limit[0]["name"] == "한도"
-    assert all(v and v > 0 for v in limit[0]["y"])
+    # The limits are per bucket: each bucket's own line, never one combined figure no bucket has.
+    assert {t["name"] for t in limit} == {"소액결제 한도", "콘텐츠이용료 한도"}
+    assert all(v and v > 0 for t in limit for v in t["y"])
+    assert max(limit[0]["y"]) < sum(t["y"][-1] for t in limit)  # not the sum
+    assert bars[0]["pattern"][-1] == "/" and set(bars[0]["pattern"][:-1]) == {""}  # this month: still running
 
     usage = dash_duo.wait_for_element("#overview-usage .usage-meter").text
     assert "원" in usage and "남은 한도" in usage

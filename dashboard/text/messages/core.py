@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.no_limit": ("한도 미설정", "No limit set"),
     "chart.spent": ("사용액", "Spent"),
     "chart.limit": ("한도", "Limit"),
+    "chart.bucket_limit": ("{bucket} 한도", "{bucket} limit"),
+    "chart.partial_month": ("이번 달 (진행 중)", "This month (so far)"),
     "chart.month": ("월", "Month"),
     "chart.amount": ("금액(원)", "Amount (KRW)"),
     "auth.login": ("로그인", "Log in"),
