@@ -4,13 +4,16 @@
 2. `stage` (normal callback, logged-in request) decodes the upload; the service checks the line
    belongs to the caller and keeps it under a random token (dashboard.services.import_staging)
    with user and line ids.
-3. `run` is a Dash background callback (DiskcacheManager in the instance folder): the preview
-   parses the staged file (the parse is kept beside it) and counts it; the commit stores the
-   kept rows, reporting progress with set_progress. It runs in a forked process that inherits the
-   request's context (app and login): it first checks that the staged upload is the session user's
-   (check_owner, as confirm/mapping/cancel do), then the services take user and line from the
-   staged record (written by step 2) and never from the browser; the commit re-checks
-   ownership in its transaction.
+3. `run` is a Dash background callback: on the Celery worker when MICROBILL_REDIS_URL is set
+   (CeleryManager, dashboard/jobs/), else in a forked process (DiskcacheManager in the instance
+   folder). The preview parses the staged file (the parse is kept beside it) and counts it; the
+   commit stores the kept rows, reporting progress with set_progress. The job dict comes from the
+   browser, but the logged-in callbacks that made it signed its token with their user
+   (job_signature); on Celery the job has no request and no login, so it first checks that
+   signature and that the staged upload is that user's (check_job; under DiskcacheManager the
+   forked request's login must agree too). Then the services take user and line from the staged
+   record (written by step 2) and never from the browser; the commit re-checks ownership in its
+   transaction. The job stops past MICROBILL_IMPORT_JOB_SECONDS (ImportRefused timeout).
 4. `confirm` / `apply_mapping` / `cancel` are normal callbacks that move the staged upload on.
 
 A table pasted into the "표 붙여넣기" tab takes the same road from step 2: a clientside check of its
@@ -26,24 +29,29 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from dash import ALL, Dash, DiskcacheManager, Input, Output, State, ctx, html, no_update
+from dash import ALL, CeleryManager, Dash, DiskcacheManager, Input, Output, State, ctx, html, no_update
+from flask import Flask, has_request_context
+from flask_login import current_user
 
 from callbacks import Page
 from callbacks.common import line_for_user, prefs_of, user_id
 from dashboard.context import settings, store
+from dashboard.jobs import celery_of
+from dashboard.jobs.deadline import deadline
 from dashboard.services.import_staging import (
     PASTE,
     Staged,
-    check_owner,
+    check_job,
     choose_mapping,
     commit_staged,
     confirm_staged,
     discard_staged,
+    job_signature,
     preview_staged,
     stage_paste,
     stage_upload,
 )
-from dashboard.services.imports import IGNORE, MAPPING_FIELDS, ImportRefused, Problem
+from dashboard.services.imports import IGNORE, MAPPING_FIELDS, ImportRefused, Problem, check_deadline
 from dashboard.text.i18n import t
 from layouts import import_page as view
 from layouts.shell import line_label
@@ -127,7 +135,7 @@ function (config) {
 
 
 def register(app: Dash) -> None:
-    manager = _manager(app.server.config["MICROBILL"].instance_path)
+    manager = _manager(app.server)
     # Input and output are the same prop on purpose: the callback empties the upload once read.
     app.clientside_callback(CHECK_SIZE, Output("import-file", "data"), Output("import-upload", "contents"),
                             Input("import-upload", "contents"),
@@ -242,16 +250,24 @@ def run(set_progress, job, prefs):
         return no_update, no_update, no_update
     store().engine.dispose(close=False)  # a forked process must not share the parent's connections
     progress = _progress(set_progress)
-    progress(5, t("import.reading", lang))
     try:
-        # The job dict comes from the browser: the upload must be the session user's (the forked job
-        # inherits the request's context, so the login is the one that started it).
-        check_owner(settings(), user_id(), job.get("token"))
-        if job.get("step") == "commit":
-            return _commit(progress, lang, job.get("token"))
-        return _preview(progress, lang, job.get("token"))
+        with deadline(settings().import_job_seconds):
+            progress(5, t("import.reading", lang))
+            # The job dict comes from the browser: its signature says whose it is (the Celery worker has
+            # no login; a forked DiskcacheManager job still has the request's, which must agree).
+            check_job(settings(), job.get("token"), job.get("sig"), _session_user())
+            if job.get("step") == "commit":
+                return _commit(progress, lang, job.get("token"))
+            return _preview(progress, lang, job.get("token"))
     except ImportRefused as refused:
         return _refused(lang, refused, job.get("source") == PASTE)
+
+
+def _session_user() -> int | None:
+    """The login the job inherited from its request (DiskcacheManager), or None (the Celery worker)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.user_id
+    return None
 
 
 def confirm(clicks, job, line_id, prefs):
@@ -285,18 +301,33 @@ def cancel(clicks, job):
     return None, None
 
 
-def _manager(instance: str) -> DiskcacheManager:
+class _CeleryJobs(CeleryManager):
+    """Dash's CeleryManager, but the job's message (kept in Redis until a worker takes it) carries no
+    cookies and no headers: the session cookie and the CSRF token never leave the web host. The job needs
+    neither (check_job)."""
+
+    def call_job_fn(self, key, job_fn, args, context):
+        kept = {name: value for name, value in context.items() if name not in ("cookies", "headers")}
+        return super().call_job_fn(key, job_fn, args, kept)
+
+
+def _manager(server: Flask) -> CeleryManager | DiskcacheManager:
+    celery = celery_of(server)
+    if celery is not None:  # every host polls the same Redis; `microbill worker` runs the jobs
+        return _CeleryJobs(celery, expire=3600)
     import diskcache
 
-    folder = Path(instance) / "dash-jobs"
+    folder = Path(server.config["MICROBILL"].instance_path) / "dash-jobs"
     folder.mkdir(parents=True, exist_ok=True)
     # expire: a finished job's result waits at most an hour for its page to collect it.
     return DiskcacheManager(diskcache.Cache(str(folder)), expire=3600)
 
 
-def _job(token: str, step: str, source: object = None) -> dict:
-    # `n` makes every request a new job (the manager keys jobs by their arguments).
-    return {"token": token, "step": step, "n": secrets.token_hex(4), "source": source}
+def _job(token: object, step: str, source: object = None) -> dict:
+    # `n` makes every request a new job (the manager keys jobs by their arguments); `sig` says whose it is
+    # (called from logged-in callbacks only, after the service found the upload to be this user's).
+    sig = job_signature(settings(), user_id(), token) if isinstance(token, str) else None
+    return {"token": token, "step": step, "n": secrets.token_hex(4), "source": source, "sig": sig}
 
 
 def _token(job: object) -> object:
@@ -321,6 +352,7 @@ Progress = Callable[[int, str], None]
 
 def _progress(set_progress) -> Progress:
     def progress(percent: int, text: str) -> None:
+        check_deadline(settings())  # every step of the job (preview and commit) stops past its time limit
         set_progress(({"width": f"{percent}%"}, str(percent), text))
 
     return progress
@@ -347,7 +379,7 @@ def _commit(progress: Progress, lang: str, token: object):
 
 
 def _refused(lang: str, refused: ImportRefused, pasted: bool = False):
-    if refused.kind in ("expired", "line"):
+    if refused.kind in ("expired", "line", "timeout"):
         return None, None, view.notice_view(refused.errors[0].text(lang))
     ask = refused.ask
     mapping = view.mapping_view(lang, ask.columns, ask.samples, ask.chosen, MAPPING_FIELDS, IGNORE) if ask else None

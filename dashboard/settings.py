@@ -71,6 +71,11 @@ class Settings:
     block_link_ttl_hours: int = 24
     alert_news_hours: int = 24  # a charge of an earlier month still gets large-charge/new-merchant alerts this long
     import_max_bytes: int = 20_000_000  # largest history file accepted for import (issue #3)
+    import_inline_bytes: int = 1_000_000  # API imports up to this size answer at once; bigger ones are a job (202)
+    import_job_seconds: int = 600  # an import job (page preview/commit, API job) is stopped past this (issue #13)
+    # Background jobs (issue #13; docs/operations.md): set → Celery on this Redis (`microbill worker`) runs the
+    # page's import jobs, the API's import jobs and the notification outbox, and uploads are staged in it.
+    redis_url: str = ""
     ingest_max_bytes: int = 16_384  # largest forwarded text message body (docs/ingest.md)
     ingest_rate: str = "30 per minute"  # per intake token (Flask-Limiter syntax)
     # Accounts a thief cannot keep (issue #12; docs/security.md).

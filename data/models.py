@@ -490,3 +490,28 @@ class MessageTemplate(Base):
     pattern: Mapped[str] = mapped_column(Text)  # a regular expression with groups `amount` and `merchant`
     bucket: Mapped[str] = mapped_column(String(16), default="micropayment")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """An API history import run in the background (issue #13): the upload waits here (every host sees the
+    database) until a worker claims it; the answer the inline route would have given is kept as `result`."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_user_id", "user_id"), Index("ix_import_jobs_line_id", "line_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(8), default="queued")  # queued | running | done | failed
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the upload; dropped once the job ends
+    mapping: Mapped[str | None] = mapped_column(Text)  # JSON {raw header: field}, already checked
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(2), default="ko")  # the language of the result's messages
+    result_status: Mapped[int | None] = mapped_column(Integer)  # 201 | 200 | 422 | 404 | 403 | 500
+    result: Mapped[str | None] = mapped_column(Text)  # JSON: the body the inline route would have answered
+    rows_stored: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int | None] = mapped_column(Integer)  # known once the file is read
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,28 +9,37 @@
   {raw header: field}) and the mapping is remembered for the next file with those headers.
 - 413 file over MICROBILL_IMPORT_MAX_BYTES; 400 no file or a mapping that is not a JSON object
 - 404 another user's (or no) line
+- 202 {job_id, status, status_url} + Location: a file over MICROBILL_IMPORT_INLINE_BYTES, or any file with
+  `Prefer: respond-async` (RFC 7240), becomes a background job (dashboard/services/import_jobs.py); the refusals
+  above that need no parse (404, 403, 400, 413) are still answered at once. Poll
+  GET /api/v1/imports/jobs/<id>: {job_id, status, progress, result_status?, result?}, `result` the body this
+  route would have answered; 404 for another user's job.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
 
-from flask import jsonify, request
+from flask import Response, current_app, jsonify, request, url_for
 from flask_smorest import abort
 from flask_smorest.fields import Upload
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from marshmallow import Schema, fields
 
+from dashboard import jobs
 from dashboard.api.bodies import Blueprint
 from dashboard.api.common import caller_id
 from dashboard.context import settings, store
-from dashboard.services.imports import (
-    MAPPING_FIELDS,
-    ImportRefused,
-    Preview,
-    errors_json,
-    field_list,
-    import_upload,
+from dashboard.services.import_jobs import (
+    Answer,
+    abandon_import_job,
+    import_answer,
+    import_job_status,
+    is_pending,
+    refusal_answer,
+    start_import_job,
 )
+from dashboard.services.imports import MAPPING_FIELDS, ImportRefused, import_upload
 from dashboard.text.i18n import t
 from dashboard.web.auth import ui_lang
 
@@ -97,54 +106,116 @@ class ImportErrors(Schema):
     fields_ = fields.List(fields.Dict(), data_key="fields")
 
 
+RETRY_SECONDS = 2  # how soon to poll a pending job (a 200,000-row file takes tens of seconds)
+STALE_GRACE = timedelta(minutes=5)  # past the jobs' own time limit: a job still pending has lost its runner
+RETRY_AFTER = {"description": "Seconds to wait before polling the job (again).",
+               "schema": {"type": "integer", "minimum": 0}}
+
+
+class ImportHeaders(Schema):
+    prefer = fields.String(data_key="Prefer", load_default=None, metadata={
+        "description": "`respond-async` (RFC 7240): answer 202 with a job to poll, whatever the file's size.",
+        "example": "respond-async"})
+
+
+class JobAccepted(Schema):
+    job_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["queued", "running", "done", "failed"]})
+    status_url = fields.String(required=True, metadata={"description": "GET it for the job's status and result."})
+
+
+class JobProgress(Schema):
+    stored = fields.Integer(required=True, metadata={"description": "Rows stored so far"})
+    total = fields.Integer(allow_none=True, metadata={
+        "description": "Rows to store (null until the file is read; duplicates drop out once storing starts)"})
+
+
+class JobStatus(Schema):
+    job_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["queued", "running", "done", "failed"]})
+    progress = fields.Nested(JobProgress, required=True)
+    created_at = fields.DateTime(format="iso", required=True)
+    started_at = fields.DateTime(format="iso", allow_none=True)
+    finished_at = fields.DateTime(format="iso", allow_none=True)
+    result_status = fields.Integer(metadata={
+        "description": "Once done or failed: the status the import would have answered at once "
+                       "(201, 200, 422; 404/403 if the line went away meanwhile; 500 for a failed job)"})
+    result = fields.Dict(metadata={
+        "description": "Once done or failed: that answer's body (ImportResult, PreviewOut, ImportErrors or Error)"})
+
+
 @blp.route("/lines/<int:line_id>/imports", methods=["POST"])
 @blp.arguments(ImportQuery, location="query")
+@blp.arguments(ImportHeaders, location="headers")
 @blp.arguments(ImportUpload, location="files")
 @blp.response(201, ImportResult)
 @blp.alt_response(200, schema=PreviewOut, description="dry_run=true: the preview; nothing written.")
+@blp.alt_response(202, schema=JobAccepted, description=(
+    "A file over MICROBILL_IMPORT_INLINE_BYTES, or `Prefer: respond-async`: the import runs as a job; poll "
+    "`status_url` (also in `Location`) for the answer this route would have given."),
+    headers={"Location": {"description": "The job's status URL", "required": True, "schema": {"type": "string"}},
+             "Retry-After": {**RETRY_AFTER, "required": True}})
 @blp.alt_response(422, schema=ImportErrors, description="Rejected whole: every problem with its row.")
 @blp.alt_response(400, description="No file, or a mapping that is not a JSON object.")
 @blp.alt_response(413, description="File too large (MICROBILL_IMPORT_MAX_BYTES).")
 @blp.alt_response(404, description="Not the caller's line.")
-def import_file(query: dict, files: dict, line_id: int):
+def import_file(query: dict, headers: dict, files: dict, line_id: int):
     """Import a history file into the line: all rows or none; rows already stored are skipped."""
     upload = files.get("file")
     content = upload.read(settings().import_max_bytes + 1) if upload else None  # at most one byte past the limit
     filename = (upload.filename if upload else None) or "upload"
+    asked_async = _prefers_async(headers.get("prefer"))
+    if content is not None and (asked_async or len(content) > settings().import_inline_bytes):
+        return _start_job(line_id, content, filename, query["dry_run"], asked_async)
     try:
         found = import_upload(store(), settings(), caller_id(), line_id, content, filename,
                               request.form.get("mapping"), dry_run=query["dry_run"], channel="api")
     except ImportRefused as refused:
-        return _refused(refused)
-    if isinstance(found, Preview):  # a Response, so the 201 schema does not apply to the preview
-        return jsonify(PreviewOut().dump(_preview_body(found)))
-    return found.as_dict()
+        return _respond(refusal_answer(refused, ui_lang()))  # 422s speak the `lang` cookie's language
+    return _respond(import_answer(found))  # a Response, so the 201 schema does not re-dump it
 
 
-# Refusals answered with a plain error body (its message in Korean, like the API's other errors).
-_STATUS = {"line": 404, "no_file": 400, "bad_mapping": 400, "too_large": 413}
+@blp.route("/imports/jobs/<int:job_id>", methods=["GET"])
+@blp.response(200, JobStatus, headers={"Retry-After": {**RETRY_AFTER, "description": "While the job is "
+                                                        "queued or running: seconds to wait before polling again."}})
+@blp.alt_response(404, description="Not a job the caller started.")
+def import_job(job_id: int):
+    """A background import's status; once it ended, the answer the import route would have given."""
+    status = import_job_status(store(), caller_id(), job_id,
+                               stale_after=timedelta(seconds=settings().import_job_seconds) + STALE_GRACE)
+    if status is None:
+        abort(404, message=t("import_job.not_found", "ko"))
+    return status, 200, ({"Retry-After": str(RETRY_SECONDS)} if is_pending(status) else {})
 
 
-def _refused(refused: ImportRefused):
-    if refused.kind in _STATUS:
-        abort(_STATUS[refused.kind], message=refused.errors[0].message)
-    lang = ui_lang()  # the 422 body speaks the `lang` cookie's language (Korean without one)
-    body: dict[str, Any] = {"error": "import_rejected", "message": t("import.failed", lang),
-                            "errors": errors_json(refused.errors, lang)}
-    if refused.kind == "mapping" and refused.reading is not None:
-        body["needs_mapping"] = True
-        body["columns"] = refused.reading.parsed.columns
-        body["fields"] = field_list()
-    response = jsonify(body)
-    response.status_code = 422
+def _start_job(line_id: int, content: bytes, filename: str, dry_run: bool, asked_async: bool) -> Response:
+    try:
+        started = start_import_job(store(), settings(), caller_id(), line_id, content, filename,
+                                   request.form.get("mapping"), dry_run, lang=ui_lang())
+    except ImportRefused as refused:
+        return _respond(refusal_answer(refused, ui_lang()))
+    # After the job's row is committed, so whichever worker picks it up finds it. The app object itself, not
+    # the proxy: the thread that may run it has no application context.
+    try:
+        jobs.submit(current_app._get_current_object(), "import_job", started.job_id)
+    except BrokerUnavailable:
+        abandon_import_job(store(), started.job_id, ui_lang())
+        raise  # dashboard.web.faults: 503 + Retry-After
+    url = url_for("imports.import_job", job_id=started.job_id)
+    response = _respond(Answer(202, {"job_id": started.job_id, "status": started.status, "status_url": url}))
+    response.headers.update({"Location": url, "Retry-After": str(RETRY_SECONDS)})
+    if asked_async:
+        response.headers["Preference-Applied"] = "respond-async"
     return response
 
 
-def _preview_body(found: Preview) -> dict[str, Any]:
-    return {
-        "rows": found.rows, "new": found.new, "duplicates": found.duplicates, "format": found.file_format,
-        "encoding": found.encoding, "mapping_remembered": found.remembered,
-        "preview": [{"row": r.source_row, "occurred_at": r.occurred_at, "merchant": r.merchant, "amount": r.amount,
-                     "status": r.status, "partial": r.partial, "category": r.category, "bucket": r.bucket}
-                    for r in found.sample],
-    }
+def _prefers_async(prefer: str | None) -> bool:
+    """RFC 7240: comma-separated preferences, each `name[=value][; param]`, names case-insensitive."""
+    names = (part.split(";", 1)[0].split("=", 1)[0].strip().lower() for part in (prefer or "").split(","))
+    return "respond-async" in names
+
+
+def _respond(answer: Answer) -> Response:
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    return response

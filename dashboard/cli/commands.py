@@ -4,6 +4,7 @@ service (dashboard/services/) with the configured store and prints the answer.""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -260,6 +261,32 @@ def deliver_notifications_cmd(limit: int) -> None:
     with _store() as store:
         report = maintenance.deliver_notifications(store, load_settings(), limit=limit)
     click.echo(json.dumps(report))
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs run at the same time (worker processes).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run background jobs (imports, alert mail) from MICROBILL_REDIS_URL, in the foreground (docs/operations.md)."""
+    if not load_settings().redis_url:
+        raise click.ClickException("MICROBILL_REDIS_URL is not set: without Redis the jobs run inside "
+                                   "`microbill serve` / gunicorn and no worker is needed")
+    from celery.signals import worker_process_init
+
+    from dashboard.app import create_app
+    from dashboard.jobs import celery_of
+
+    app = create_app()  # registers every background callback as a Celery task
+    celery = celery_of(app.server)
+    store = app.server.extensions["microbill_store"]
+
+    def forget_connections(**_: object) -> None:  # a forked process must not share the parent's connections
+        store.engine.dispose(close=False)
+
+    worker_process_init.connect(forget_connections, weak=False)
+    celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
+                        f"--hostname=microbill-{os.getpid()}@%h"])  # two workers on one host: two names
 
 
 @main.command()

@@ -1,5 +1,5 @@
-"""Uploaded files waiting for preview and confirmation, kept in the instance folder, and the /import
-page's steps over them.
+"""Uploaded files waiting for preview and confirmation, kept in the instance folder (or in Redis when
+MICROBILL_REDIS_URL is set: every host and the worker see them), and the /import page's steps over them.
 
 The browser sends a file once; it is kept here under a random token so that the preview, a column
 mapping and the confirmation never send it again, and so that the background job (another
@@ -8,7 +8,8 @@ server side: the token is an unguessable handle, never a source of user or line 
 
 The preview's parse is kept beside the file (`{token}.pkl`, written and read only by the server), so
 the confirmation stores exactly the rows that were previewed without parsing the file again: the page's
-background jobs run in processes of their own (Dash's DiskcacheManager), so memory would not do.
+background jobs run in processes of their own (DiskcacheManager, or the Celery worker), so memory would
+not do. The job dict carries a signature (job_signature) binding its token to the user who started it.
 
     stage_upload(store, settings, user_id, line_id, content, filename) -> Staged
     stage_paste(store, settings, user_id, line_id, text) -> Staged    # a table pasted as text
@@ -16,11 +17,14 @@ background jobs run in processes of their own (Dash's DiskcacheManager), so memo
     commit_staged(store, settings, token, progress) -> ImportSummary       # the background job
     confirm_staged(store, settings, user_id, token, line_id) -> "commit" | "preview"
     choose_mapping(settings, user_id, token, chosen_by_column) / discard_staged(settings, user_id, token)
-    check_owner(settings, user_id, token)                                   # the background job, first
+    check_job(settings, token, signature, session_user)                    # the background job, first
+    job_signature(settings, user_id, token)                                 # signs the job dict for it
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import pickle
 import re
@@ -30,6 +34,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import redis
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 
 from dashboard.services.access import managed_line
 from dashboard.services.imports import (
@@ -78,29 +85,34 @@ class Staged:
 
 
 class Staging:
+    """Staged uploads in the instance folder (the laptop: one host). The interface both backends share:
+    save / load / content / update / keep / kept / discard / purge; RedisStaging keeps the same in Redis."""
+
     def __init__(self, instance_path: str) -> None:
         self.folder = Path(instance_path) / "import-staging"
 
     def save(self, user_id: int, line_id: int, filename: str, content: bytes, source: str = "file") -> Staged:
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.purge()
         staged = Staged(secrets.token_urlsafe(32), user_id, line_id, filename[:200], len(content), time.time(),
                         source=source)
-        self._data(staged.token).write_bytes(content)
+        self._put(staged.token, "bin", content)
         self._write_meta(staged)
         return staged
 
     def load(self, token: object) -> Staged | None:
         if not isinstance(token, str) or not TOKEN.match(token):
             return None
+        data = self._get(token, "json")
         try:
-            meta = json.loads(self._meta(token).read_text())
-        except (OSError, ValueError):
+            return Staged(**json.loads(data)) if data is not None else None
+        except (TypeError, ValueError):
             return None
-        return Staged(**meta)
 
     def content(self, staged: Staged) -> bytes:
-        return self._data(staged.token).read_bytes()
+        data = self._get(staged.token, "bin")
+        if data is None:
+            raise ImportRefused.because("expired", "import.expired")
+        return data
 
     def update(self, staged: Staged, **changes: object) -> Staged:
         updated = replace(staged, **changes)
@@ -108,24 +120,18 @@ class Staging:
         return updated
 
     def keep(self, staged: Staged, value: object) -> None:
-        """Keep a value beside the file (pickled: only this server writes these files)."""
-        temporary = self._kept(staged.token).with_suffix(".pkl-tmp")
-        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        temporary.replace(self._kept(staged.token))
+        """Keep a value beside the file (pickled: only this server writes it)."""
+        self._put(staged.token, "pkl", self._seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def kept(self, staged: Staged) -> object | None:
-        try:
-            data = self._kept(staged.token).read_bytes()
-        except OSError:
-            return None
-        # Only this server writes the file, under a token checked by load(): no outside input.
-        return pickle.loads(data)  # noqa: S301
+        data = self._open(self._get(staged.token, "pkl"))
+        # Only this server writes it, under a token checked by load() (and sealed in Redis): no outside input.
+        return pickle.loads(data) if data is not None else None  # noqa: S301
 
     def discard(self, token: str) -> None:
         if TOKEN.match(token):
-            self._data(token).unlink(missing_ok=True)
-            self._kept(token).unlink(missing_ok=True)
-            self._meta(token).unlink(missing_ok=True)
+            for part in ("bin", "pkl", "json"):
+                (self.folder / f"{token}.{part}").unlink(missing_ok=True)
 
     def purge(self, now: float | None = None) -> None:
         cutoff = (now or time.time()) - MAX_AGE_SECONDS
@@ -137,22 +143,79 @@ class Staging:
                 continue  # removed by another worker meanwhile
 
     def _write_meta(self, staged: Staged) -> None:
-        meta = asdict(staged)
-        temporary = self._meta(staged.token).with_suffix(".tmp")
-        temporary.write_text(json.dumps(meta, ensure_ascii=False))
-        temporary.replace(self._meta(staged.token))  # atomic: a reader never sees half a file
+        self._put(staged.token, "json", json.dumps(asdict(staged), ensure_ascii=False).encode())
 
-    def _data(self, token: str) -> Path:
-        return self.folder / f"{token}.bin"
+    def _put(self, token: str, part: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{token}.{part}"
+        temporary = path.with_suffix(f".{part}-tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic: a reader never sees half a file
 
-    def _kept(self, token: str) -> Path:
-        return self.folder / f"{token}.pkl"
+    def _get(self, token: str, part: str) -> bytes | None:
+        try:
+            return (self.folder / f"{token}.{part}").read_bytes()
+        except OSError:
+            return None
 
-    def _meta(self, token: str) -> Path:
-        return self.folder / f"{token}.json"
+    def _seal(self, data: bytes) -> bytes:
+        return data
+
+    def _open(self, data: bytes | None) -> bytes | None:
+        return data
+
+
+class RedisStaging(Staging):
+    """Staged uploads in Redis (MICROBILL_REDIS_URL), so that every host and the worker see them; each key
+    expires MAX_AGE_SECONDS after its last write (an abandoned upload goes by itself). The kept parse is
+    signed with the app's secret: a value someone else wrote into Redis is never unpickled."""
+
+    PREFIX = "microbill:import-staging:"
+
+    def __init__(self, redis_url: str, secret_key: str) -> None:
+        self.redis = _redis(redis_url)
+        self.signer = Signer(secret_key, salt="microbill.import-staging", digest_method=hashlib.sha256)
+
+    def discard(self, token: str) -> None:
+        if TOKEN.match(token):
+            self.redis.delete(*(self._key(token, part) for part in ("bin", "pkl", "json")))
+
+    def purge(self, now: float | None = None) -> None:
+        """Nothing to do: Redis expires the keys."""
+
+    def _put(self, token: str, part: str, data: bytes) -> None:
+        self.redis.set(self._key(token, part), data, ex=MAX_AGE_SECONDS)
+        if part == "json":  # the upload lives as long as its record was last touched
+            for other in ("bin", "pkl"):
+                self.redis.expire(self._key(token, other), MAX_AGE_SECONDS)
+
+    def _get(self, token: str, part: str) -> bytes | None:
+        return self.redis.get(self._key(token, part))
+
+    def _seal(self, data: bytes) -> bytes:
+        return self.signer.sign(data)
+
+    def _open(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        try:
+            return self.signer.unsign(data)
+        except BadSignature:
+            return None
+
+    def _key(self, token: str, part: str) -> str:
+        return f"{self.PREFIX}{token}:{part}"
+
+
+@functools.lru_cache(maxsize=8)
+def _redis(url: str) -> redis.Redis:
+    """One connection pool per Redis URL and process (redis-py opens new connections after a fork)."""
+    return redis.Redis.from_url(url)
 
 
 def staging_of(settings: Settings) -> Staging:
+    if settings.redis_url:
+        return RedisStaging(settings.redis_url, settings.secret_key)
     return Staging(settings.instance_path)
 
 
@@ -287,10 +350,37 @@ def discard_staged(settings: Settings, user_id: int, token: object) -> None:
         staging.discard(staged.token)
 
 
-def check_owner(settings: Settings, user_id: int, token: object) -> None:
-    """The background job's first step: the upload is the session user's (ImportRefused expired if not),
-    the check confirm_staged / choose_mapping make, so a token from another account starts nothing."""
-    _own(staging_of(settings), user_id, token)
+def job_signature(settings: Settings, user_id: int, token: str) -> str:
+    """What the logged-in callback that starts a background job adds to the job: its upload and its user,
+    signed with the app's secret. The job may run where there is no login (the Celery worker)."""
+    return _job_serializer(settings).dumps([token, user_id])
+
+
+def check_job(settings: Settings, token: object, signature: object, session_user: int | None) -> None:
+    """The background job's first step: whose job this is — the signed user, or the session's when the job
+    still has the request's login (DiskcacheManager); both, when both are there, must agree — and the upload
+    must be theirs. Anything else is ImportRefused expired, as another user's token is."""
+    signed = _signed_user(settings, token, signature)
+    if signed is not None and session_user is not None and signed != session_user:
+        raise ImportRefused.because("expired", "import.expired")
+    owner = signed if signed is not None else session_user
+    if owner is None:
+        raise ImportRefused.because("expired", "import.expired")
+    _own(staging_of(settings), owner, token)
+
+
+def _signed_user(settings: Settings, token: object, signature: object) -> int | None:
+    if not isinstance(signature, str):
+        return None
+    try:
+        signed_token, user = _job_serializer(settings).loads(signature, max_age=MAX_AGE_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return user if signed_token == token and isinstance(user, int) else None
+
+
+def _job_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="microbill.import-job")
 
 
 def _own(staging: Staging, user_id: int, token: object) -> Staged:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.alerts.engine import evaluate_import
+from dashboard.jobs.deadline import past_deadline
 from dashboard.observability.counters import count_import
 from dashboard.services.access import line_if_allowed
 from dashboard.settings import Settings
@@ -85,7 +86,8 @@ class MappingAsk:
 
 class ImportRefused(Exception):
     """Nothing was written. `kind`: too_large | line | mapping | rows (the file or its rows) | no_file |
-    bad_mapping (the API's input) | expired | bad_upload | mapping_choice (the page's staged upload).
+    bad_mapping (the API's input) | expired | bad_upload | mapping_choice (the page's staged upload) |
+    timeout (a job past MICROBILL_IMPORT_JOB_SECONDS: dashboard.jobs.deadline).
     `ask`: the page should ask for (another) mapping."""
 
     def __init__(self, kind: str, errors: list[Any], reading: Reading | None = None,
@@ -202,10 +204,28 @@ def commit(store: Store, settings: Settings, user_id: int, line_id: object, read
     return _after(store, summary, channel)
 
 
+def check_deadline(settings: Settings) -> None:
+    """A job past its time limit (dashboard.jobs.deadline) stops here: ImportRefused timeout. Raised inside
+    the commit's transaction, it rolls back every row."""
+    if past_deadline():
+        raise ImportRefused.because("timeout", "import.timeout", seconds=settings.import_job_seconds)
+
+
+def _on_time(progress: Callable[[int, int], None] | None, settings: Settings) -> Callable[[int, int], None]:
+    """The commit's progress callback, checking the deadline at every chunk first."""
+    def step(done: int, total: int) -> None:
+        check_deadline(settings)
+        if progress is not None:
+            progress(done, total)
+
+    return step
+
+
 def _store_rows(db: Any, settings: Settings, line: Line, reading: Reading, filename: str,
                 progress: Callable[[int, int], None] | None, now: datetime | None, channel: str) -> ImportSummary:
+    check_deadline(settings)  # the page's commit, the API's import and its job alike
     summary = import_rows(db, line, reading.rows, user_id=line.user_id, filename=filename, now=now or datetime.now(UTC),
-                          progress=progress, after_insert=alerts_hook(settings), channel=channel)
+                          progress=_on_time(progress, settings), after_insert=alerts_hook(settings), channel=channel)
     if reading.signature and reading.mapping and not reading.remembered:
         remember(db, line.user_id, reading.signature, reading.mapping)
     return summary
@@ -239,7 +259,7 @@ def _import_upload(store: Store, settings: Settings, user_id: int, line_id: obje
         raise line_not_found()
     if content is None:
         raise ImportRefused.because("no_file", "import.err.no_file")
-    reading = read_file(store, user_id, content, filename, _api_mapping(mapping_json), settings.import_max_bytes)
+    reading = read_file(store, user_id, content, filename, api_mapping(mapping_json), settings.import_max_bytes)
     if dry_run:
         with store.read() as db:
             return count_preview(db, line.id, reading)
@@ -248,7 +268,7 @@ def _import_upload(store: Store, settings: Settings, user_id: int, line_id: obje
     return _after(store, summary, channel)
 
 
-def _api_mapping(text: str | None) -> dict[str, str] | None:
+def api_mapping(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
     try:

@@ -1,10 +1,12 @@
-"""Faults answered as faults (issue #13): the database away, its disk full or read-only, or the shared rate-limit
-Redis away → 503 with Retry-After; a bug → 500. JSON `{error, message}` for the API and Dash callbacks, the app's
-own page for pages and forms — never Werkzeug's bare English page (docs/operations.md)."""
+"""Faults answered as faults (issue #13): the database away, its disk full or read-only, the shared rate-limit
+Redis or the jobs' broker (MICROBILL_REDIS_URL) away → 503 with Retry-After; a bug → 500. JSON `{error, message}`
+for the API and Dash callbacks, the app's own page for pages and forms — never Werkzeug's bare English page
+(docs/operations.md)."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -62,6 +64,12 @@ def init_faults(server: Flask) -> None:
         server.register_error_handler(error, database_fault)
     for error in REDIS_ERRORS:
         server.register_error_handler(error, redis_fault)
+
+    @server.errorhandler(BrokerUnavailable)
+    def broker_fault(exc: Exception):
+        # dashboard.jobs.submit could not hand a job to the worker: nothing started, the caller may retry.
+        server.logger.warning("jobs broker unavailable on %s %s: %s", request.method, request.path, exc)
+        return unavailable_response()
 
     @server.errorhandler(InternalServerError)
     def internal_error(err: InternalServerError):

@@ -59,6 +59,7 @@ class Family:
     alerts: dict[str, int] = field(default_factory=dict)  # recipient role → their copy of one alert
     deposit: int = 0  # a virtual-account payment of the owner waiting for its deposit
     inbox: int = 0  # a forwarded text waiting in the inbox
+    import_job: int = 0  # the owner's finished background import
 
     def user(self, role: str) -> int:
         return self.users[role]
@@ -225,7 +226,7 @@ def _url(path: str, asker: Asker) -> str:
     alert = family.alerts.get(asker.role, family.alerts.get("owner", 0))  # their own copy, else the owner's
     return (path.replace("{line_id}", str(family.line)).replace("{bill_id}", str(family.bill))
             .replace("{transaction_id}", str(family.payment_tx)).replace("{payment_id}", str(family.deposit))
-            .replace("{alert_id}", str(alert)))
+            .replace("{alert_id}", str(alert)).replace("{job_id}", str(family.import_job)))
 
 
 def _req(method: str, path: str, json: dict | None = None) -> Send:
@@ -242,6 +243,17 @@ def _with_password(method: str, path: str, body: dict, *, key: bool = False) -> 
                                        if key else {})}
         return asker.world.client.open(_url(path, asker), method=method, json=payload, headers=headers)
     return send
+
+
+def seed_import_job(world: World) -> None:
+    """The owner's finished background import of the line (a job is its starter's: no one else sees it)."""
+    from data.import_jobs import create_job, finish
+
+    with world.store.write() as db:
+        job = create_job(db, user_id=world.family.user("owner"), line_id=world.family.line, filename="내역.csv",
+                         content=b"", mapping=None, dry_run=False, lang="ko", now=utcnow())
+        finish(db, job.id, status="done", result_status=201, result='{"added": 0, "duplicates": 0}', now=utcnow())
+        world.family.import_job = job.id
 
 
 def _import(asker: Asker, _password: str | None):
@@ -302,6 +314,8 @@ API: dict[str, tuple[Op, ...]] = {
         Op(Permission.MANAGE, _req("DELETE", "/api/v1/lines/{line_id}/recurring-exclusions", {"merchant": "넥슨"}),
            setup=seed_exclusion),),
     "POST /api/v1/lines/{line_id}/imports": (Op(Permission.MANAGE, _import),),
+    "GET /api/v1/imports/jobs/{job_id}": (
+        Op(Permission.MANAGE, _req("GET", "/api/v1/imports/jobs/{job_id}"), setup=seed_import_job, refused_as=404),),
     "POST /api/v1/lines/{line_id}/messages": (
         Op(Permission.MANAGE, _req("POST", "/api/v1/lines/{line_id}/messages",
                                    {"text": APPROVAL, "sender": "15663355"})),),

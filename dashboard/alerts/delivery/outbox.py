@@ -4,7 +4,8 @@ Sending never happens inside a database transaction (SQLite's write lock would s
 authorization while an SMTP server thinks). Each delivery is: claim (a short write transaction
 pushing `next_attempt_at` a lease ahead — a conditional UPDATE, so two workers never both claim
 a row), send, then record the result. A worker that dies mid-send leaves the row to be retried when
-the lease runs out (`microbill deliver-notifications`): delivery is at least once.
+the lease runs out (`microbill deliver-notifications`): delivery is at least once. Right after commit the
+job "deliver_notifications" (dashboard.jobs: the Celery worker with Redis, else a thread) sends them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import select, update
 from dashboard.alerts.block_links import link_url, sign
 from dashboard.alerts.delivery import mailer, webhook
 from dashboard.alerts.delivery.content import compose_mail, webhook_payload
+from dashboard.jobs import submit
 from dashboard.settings import Settings
 from data.alerts_store import detail_of
 from data.db import Store
@@ -150,20 +152,24 @@ def _finish(store: Store, job: _Job, error: str | None, settings: Settings, repo
 
 
 def deliver_after_commit(server: Flask, alert_ids: Iterable[int]) -> threading.Thread | None:
-    """Send these alerts' notifications in a background thread, so the request that raised them
-    (an authorization) answers without waiting for SMTP. Returns the thread (tests join it)."""
+    """Send these alerts' notifications after the request that raised them (an authorization), which
+    answers without waiting for SMTP: on the Celery worker when MICROBILL_REDIS_URL is set, else in a
+    background thread of this process. Returns the thread (tests join it), None when the worker has it."""
     ids = list(alert_ids)
     if not ids:
         return None
-    settings: Settings = server.config["MICROBILL"]
-    store: Store = server.extensions["microbill_store"]
+    try:
+        return submit(server, "deliver_notifications", ids)
+    except Exception:  # Redis away: the charge is committed all the same; the cron command sends them later
+        log.exception("could not hand alerts %s to the worker", ids)
+        return None
 
-    def run() -> None:
-        try:
-            deliver_pending(store, settings, alert_ids=ids)
-        except Exception:  # the CLI retries whatever is left pending
-            log.exception("delivering notifications for alerts %s failed", ids)
 
-    thread = threading.Thread(target=run, name="microbill-notify", daemon=True)
-    thread.start()
-    return thread
+def deliver_alerts(store: Store, settings: Settings, alert_ids: list[int]) -> DeliveryReport | None:
+    """The "deliver_notifications" job: these alerts' due notifications, once. A failure is left to the
+    outbox's retries (`microbill deliver-notifications`), never raised into the worker."""
+    try:
+        return deliver_pending(store, settings, alert_ids=[int(i) for i in alert_ids])
+    except Exception:  # the CLI retries whatever is left pending
+        log.exception("delivering notifications for alerts %s failed", alert_ids)
+        return None
