@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from data.importing.normalize import NAME_MEMO_SIZE
+
 # Space-separated keywords per category, matched as substrings.
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
     (
@@ -97,7 +99,7 @@ def squash(text: str | None) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_MEMO_SIZE)  # keyed by user text: kept small
 def infer_category(merchant: str, product: str | None = None, service: str | None = None) -> str:
     """Category from keywords. The merchant decides first; product and service only break a miss."""
     for text in (squash(merchant), squash(product) + " " + squash(service)):
@@ -107,7 +109,7 @@ def infer_category(merchant: str, product: str | None = None, service: str | Non
     return "other"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_MEMO_SIZE)
 def infer_bucket(merchant: str, pg: str | None = None) -> str:
     """콘텐츠이용료 for the app stores billed directly by the carrier, else 소액결제."""
     text = squash(merchant) + " " + squash(pg)

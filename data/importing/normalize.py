@@ -10,6 +10,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
+# Per-process memos of names seen lately (here and in keywords.py). The names are users' and PGs' text
+# (imports, charges, messages), ever new, so a memo fills to its size: at 65,536 entries the three held
+# ~58 MiB per worker (short names; more for long ones) and kept growing for hours under steady traffic.
+# At 4,096 they hold ~4 MiB; a miss costs ~15 µs, and an import already infers once per distinct value.
+NAME_MEMO_SIZE = 4096
+
 # Legal-form markers, anywhere in the name. NFKC has already turned ㈜ into (주).
 _CORP_MARKERS = re.compile(r"\((?:주|유|사|재|합|株)\)|주식회사|유한책임회사|유한회사|사단법인|재단법인")
 # PG names that prefix merchant descriptors ("다날_넥슨", "[KG모빌리언스] 넷마블", "KCP:쿠팡").
@@ -39,7 +45,7 @@ _COUNTRY_SUFFIX = re.compile(r"\s*(?:코리아|korea|한국지사)\s*$")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_MEMO_SIZE)
 def merchant_key(name: str) -> str:
     """Grouping key: `(주)다날_넥슨`, `넥슨코리아`, `Nexon Korea Corp.` → `넥슨` / `nexon`."""
     text = unicodedata.normalize("NFKC", name or "").casefold()
