@@ -6,6 +6,9 @@ PostgreSQL, a few client processes posting to /api/v1/lines/<id>/authorizations 
 
 Prints req/s, p50 and p99 per run and the median of the runs. Target: ≥300 req/s, p99 ≤ 100 ms on 2 cores.
 The clients share the machine with the server, so the figures are a floor.
+Then the same load on the yardstick (benchmarks/floor_app.py: a bare Flask endpoint, one indexed SELECT and
+one INSERT, under the same gunicorn) and the ratio of server CPU per request (issue #17's target: ≤ 2.5×).
+Skip it with --no-floor.
 """
 
 from __future__ import annotations
@@ -95,14 +98,18 @@ def cpu_seconds(root_pid: int) -> float:
     return total
 
 
+AUTHORIZE_PATH = "/api/v1/lines/{}/authorizations"
+FLOOR_PATH = "/floor/{}"  # benchmarks/floor_app.py
+
+
 @contextmanager
-def gunicorn(url: str, port: int, workers: int) -> Iterator[int]:
+def gunicorn(url: str, port: int, workers: int, app: str = "dashboard.wsgi:server") -> Iterator[int]:
     with tempfile.TemporaryDirectory() as instance:
         env = {**os.environ, "MICROBILL_DATABASE_URL": url, "MICROBILL_SECRET_KEY": "bench-secret",
                "MICROBILL_INSTANCE_PATH": instance, "MICROBILL_ENV": "production"}
         binary = Path(sys.executable).with_name("gunicorn")
         proc = subprocess.Popen([str(binary), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
-                                 "warning", "dashboard.wsgi:server"], env=env, cwd=ROOT)
+                                 "warning", app], env=env, cwd=ROOT)
         try:
             wait_up(port, proc)
             yield proc.pid
@@ -118,7 +125,7 @@ def wait_up(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
             raise RuntimeError("gunicorn exited")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/login")
+            conn.request("GET", "/healthz")
             conn.getresponse().read()
             return
         except OSError:
@@ -128,14 +135,15 @@ def wait_up(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 # ---- load ----------------------------------------------------------------------------------------
 
-def client(port: int, line_ids: list[int], token: str, prefix: str, stop_at: float, out: mp.Queue) -> None:
+def client(port: int, line_ids: list[int], token: str, prefix: str, stop_at: float, out: mp.Queue,
+           path_of: str = AUTHORIZE_PATH) -> None:
     """Post authorizations back to back (cycling over the lines) until `stop_at`; report (latencies, errors)."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies, errors, seq = [], 0, 0
     cpu_start = time.process_time()
     while time.time() < stop_at:
         seq += 1
-        path = f"/api/v1/lines/{line_ids[seq % len(line_ids)]}/authorizations"
+        path = path_of.format(line_ids[seq % len(line_ids)])
         body = json.dumps({"merchant": "넥슨코리아", "pg": "다날", "category": "game", "bucket": "micropayment",
                            "amount": 10, "external_id": f"{prefix}-{seq}", "product": "메이플스토리 캐시"})
         started = time.perf_counter()
@@ -153,12 +161,13 @@ def client(port: int, line_ids: list[int], token: str, prefix: str, stop_at: flo
     out.put((latencies, errors, time.process_time() - cpu_start))
 
 
-def one_run(port: int, line_ids: list[int], token: str, seconds: float, clients: int, server_pid: int) -> dict:
+def one_run(port: int, line_ids: list[int], token: str, seconds: float, clients: int, server_pid: int,
+            path_of: str = AUTHORIZE_PATH) -> dict:
     out: mp.Queue = mp.Queue()
     stop_at = time.time() + seconds
     run_id = uuid.uuid4().hex[:6]
-    procs = [mp.Process(target=client, args=(port, line_ids[i::clients], token, f"{run_id}-{i}", stop_at, out))
-             for i in range(clients)]
+    procs = [mp.Process(target=client, args=(port, line_ids[i::clients], token, f"{run_id}-{i}", stop_at, out,
+                                             path_of)) for i in range(clients)]
     started, server_cpu = time.perf_counter(), cpu_seconds(server_pid)
     for proc in procs:
         proc.start()
@@ -182,22 +191,31 @@ def one_run(port: int, line_ids: list[int], token: str, seconds: float, clients:
     }
 
 
-def bench(backend: str, seconds: float, runs: int, clients: int, workers: int, lines: int) -> dict:
-    with database(backend) as url:
-        line_ids, token = seed(url, lines)
-        port = free_port()
-        with gunicorn(url, port, workers) as server_pid:
-            one_run(port, line_ids, token, 1.5, clients, server_pid)  # warm-up: imports, connection pools
-            results = []
-            for i in range(runs):
-                result = one_run(port, line_ids, token, seconds, clients, server_pid)
-                results.append(result)
-                print(f"  {backend:10s} run {i + 1}: {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
-                      f"p99 {result['p99_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:4.1f} ms/req  "
-                      f"({result['requests']} requests, {result['errors']} errors, "
-                      f"load {os.getloadavg()[0]:.1f})", flush=True)
+def runs_on(url: str, app: str, path_of: str, line_ids: list[int], token: str, args, label: str) -> dict:
+    port = free_port()
+    with gunicorn(url, port, args.workers, app) as server_pid:
+        one_run(port, line_ids, token, 1.5, args.clients, server_pid, path_of)  # warm-up: imports, pools
+        results = []
+        for i in range(args.runs):
+            result = one_run(port, line_ids, token, args.seconds, args.clients, server_pid, path_of)
+            results.append(result)
+            print(f"  {label:16s} run {i + 1}: {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+                  f"p99 {result['p99_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:4.1f} ms/req  "
+                  f"({result['requests']} requests, {result['errors']} errors, "
+                  f"load {os.getloadavg()[0]:.1f})", flush=True)
     keys = ("rps", "p50_ms", "p99_ms", "errors", "server_cpu_ms", "capacity_rps")
     return {key: statistics.median(r[key] for r in results) for key in keys}
+
+
+def bench(backend: str, args) -> dict:
+    with database(backend) as url:
+        line_ids, token = seed(url, args.lines)
+        result = runs_on(url, "dashboard.wsgi:server", AUTHORIZE_PATH, line_ids, token, args, backend)
+        if args.floor:
+            floor = runs_on(url, "benchmarks.floor_app:server", FLOOR_PATH, line_ids, token, args,
+                            f"{backend} floor")
+            result.update(floor_rps=floor["rps"], floor_cpu_ms=floor["server_cpu_ms"])
+    return result
 
 
 def main() -> None:
@@ -208,17 +226,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lines", type=int, default=200, help="lines the load is spread over")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the bare-Flask yardstick")
     args = parser.parse_args()
     print(f"gunicorn {args.workers} workers, {args.clients} client processes, {args.lines} lines, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    summary = {}
-    for backend in args.backend or ["sqlite", "postgresql"]:
-        summary[backend] = bench(backend, args.seconds, args.runs, args.clients, args.workers, args.lines)
+    summary = {backend: bench(backend, args) for backend in args.backend or ["sqlite", "postgresql"]}
     print("\nmedian of runs:")
     for backend, result in summary.items():
         print(f"  {backend:10s} {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
               f"p99 {result['p99_ms']:6.1f} ms  errors {result['errors']:.0f}  "
               f"server CPU {result['server_cpu_ms']:.1f} ms/req → ~{result['capacity_rps']:.0f} req/s on idle cores")
+        if "floor_cpu_ms" in result:
+            print(f"  {'':10s} floor {result['floor_rps']:7.1f} req/s  server CPU {result['floor_cpu_ms']:.1f} ms/req"
+                  f"  → authorization/floor CPU {result['server_cpu_ms'] / result['floor_cpu_ms']:.2f}× "
+                  "(target ≤ 2.5×)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ transaction row is added: what it stores (alerts, block links, outbox rows) comm
 with the charge itself. Rules are pure (rules.py); this module gathers their inputs with a few
 bounded, indexed queries and stores the findings idempotently (data.alerts_store).
 Mail and webhooks are only queued here (Notification rows); once the session commits, a listener
-hands them to dashboard.alerts.delivery.outbox in a background thread (`deliver_on_commit`).
+hands them to dashboard.alerts.delivery.outbox as a background job (`deliver_on_commit`: the Celery worker
+with MICROBILL_REDIS_URL, else a thread).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -220,9 +222,27 @@ def _nearby(session: Session, line_id: int, at: datetime, span: timedelta) -> li
     return [Charge(*row) for row in rows]
 
 
-def _reported(session: Session, line_id: int, bursts: Sequence[rules.Burst]) -> set[str]:
+# Fraud keys known to be reported, per (database, line, days): during a burst every further charge finds the
+# same bursts, and reading the day's fraud alerts again cost more than the rest of the rule. A reported key
+# never un-reports; only keys read while this transaction had raised no alert of its own are kept (so none
+# can vanish in a rollback), and for FIRED_TTL.
+REPORTED = Memo()
+
+
+def _reported(session: Session, line_id: int, bursts: Sequence[rules.Burst]) -> AbstractSet[str]:
     """Fraud keys already covered that day: the alerts' own keys and the patterns they named."""
     days = {burst.day for burst in bursts}
+    memo_key = (db_key(session), line_id, frozenset(days))
+    known = REPORTED.get(memo_key, FIRED_TTL)
+    if known is not None and all(rules.fraud_key(burst) in known for burst in bursts):
+        return known
+    keys = _read_reported(session, line_id, days)
+    if _PENDING not in session.info:  # every alert read is committed: none of them can roll back
+        REPORTED.put(memo_key, frozenset(keys))
+    return keys
+
+
+def _read_reported(session: Session, line_id: int, days: set[str]) -> set[str]:
     found = session.scalars(select(Alert).where(
         Alert.line_id == line_id, Alert.kind == "fraud_burst",
         or_(*[Alert.rule_key.like(f"fraud\\_%:{day}", escape="\\") for day in days])))

@@ -63,8 +63,9 @@ class AuthorizationOut(Schema):
     transaction_id = fields.Integer()
 
 
+# Schema instances, not classes: webargs builds a class anew on every request (a deep copy of its fields).
 @blp.route("/lines/<int:line_id>/authorizations", methods=["POST"])
-@blp.arguments(AuthorizationIn)
+@blp.arguments(AuthorizationIn())
 @blp.response(201, AuthorizationOut, description="A new decision (approved or declined).")
 @blp.alt_response(200, schema=AuthorizationOut, description="A retry: the first decision, unchanged.",
                   headers=REPLAYED_DOC)

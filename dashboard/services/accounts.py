@@ -170,15 +170,12 @@ def token_user(store: Store, token: str) -> Account | None:
     """The user of a live token (not revoked, not expired); its last use is written at most once a minute."""
     now = utcnow()
     with store.read() as db:
-        row = tokens.token_row(db, token, now)
-        if row is None:
-            return None
-        user = db.get(User, row.user_id)
-        account, token_id = Account(user.id, user.email), row.id
-        stale = row.last_used_at is None or now - row.last_used_at >= tokens.USE_GRANULARITY
-    if stale:
-        _bookkeeping(store, lambda db: tokens.mark_used(db, token_id, now))
-    return account
+        row = tokens.token_caller(db, token, now)
+    if row is None:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= tokens.USE_GRANULARITY:
+        _bookkeeping(store, lambda db: tokens.mark_used(db, row.token_id, now))
+    return Account(row.user_id, row.email)
 
 
 def user_id_by_email(store: Store, email: str) -> int | None:
