@@ -61,8 +61,11 @@ def monthly_bars(
         if not any(values):
             continue
         name = texts["bucket_limit"].format(bucket=bucket_labels[bucket])
+        # Named on the line itself, not in the legend: four legend entries wrap over the title at 375 px.
         data.append({
-            "type": "scatter", "mode": "lines", "name": name, "x": months, "y": values,
+            "type": "scatter", "mode": "lines+text", "name": name, "x": months, "y": values, "showlegend": False,
+            "text": [""] * (len(months) - 1) + [name], "textposition": "top left",
+            "textfont": {"size": 11, "color": limit_colors[index % 2]},
             "line": {"color": limit_colors[index % 2], "width": 2, "dash": "dash", "shape": "hvh"},
             "hovertemplate": "%{x}<br>" + name + ": %{y:,}원<extra></extra>",
         })

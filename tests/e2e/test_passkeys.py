@@ -115,13 +115,13 @@ def test_a_passkey_step_up_lets_a_stale_session_unblock(dash_duo, app, store):
         dash_duo.driver.get(url(dash_duo, "/limits"))
         dash_duo.wait_for_contains_text("#limits-status", "차단됨", timeout=10)
         dash_duo.wait_for_element("#unblock-password").send_keys(PASSWORD)
-        dash_duo.find_element("#unblock-button").click()
+        click(dash_duo, "#unblock-button")
         dash_duo.wait_for_contains_text("#unblock-feedback", "2단계 인증 코드를 입력하세요", timeout=10)
 
         click(dash_duo, "#unblock-stepup")
         dash_duo.wait_for_contains_text("#unblock-stepup-status", "패스키로 확인되었습니다", timeout=15)
         dash_duo.find_element("#unblock-password").send_keys(PASSWORD)
-        dash_duo.find_element("#unblock-button").click()
+        click(dash_duo, "#unblock-button")
         dash_duo.wait_for_contains_text("#unblock-feedback", "차단을 해제했습니다", timeout=10)
         dash_duo.wait_for_contains_text("#limits-status", "사용 중", timeout=10)
     assert dash_duo.get_logs() == [], "browser console errors"

@@ -107,13 +107,13 @@ def test_unblock_needs_the_code_once_the_login_factor_is_stale(dash_duo, app, st
         dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/limits")
         dash_duo.wait_for_contains_text("#limits-status", "차단됨", timeout=10)
         dash_duo.wait_for_element("#unblock-password").send_keys(PASSWORD)
-        dash_duo.find_element("#unblock-button").click()
+        click(dash_duo, "#unblock-button")
         dash_duo.wait_for_contains_text("#unblock-feedback", "2단계 인증 코드를 입력하세요", timeout=10)
         dash_duo.wait_for_contains_text("#limits-status", "차단됨", timeout=10)
 
         dash_duo.find_element("#unblock-password").send_keys(PASSWORD)
         dash_duo.find_element("#unblock-code").send_keys(pyotp.TOTP(secret).now())
-        dash_duo.find_element("#unblock-button").click()
+        click(dash_duo, "#unblock-button")
         dash_duo.wait_for_contains_text("#unblock-feedback", "차단을 해제했습니다", timeout=10)
         dash_duo.wait_for_contains_text("#limits-status", "사용 중", timeout=10)
     assert dash_duo.get_logs() == [], "browser console errors"
