@@ -65,3 +65,16 @@ def overview_inputs(line_id: object, lang: str = "ko", theme: str = "light") -> 
     return [{"id": "line-picker", "property": "value", "value": line_id},
             {"id": "prefs", "property": "data", "value": {"lang": lang, "theme": theme}},
             {"id": "line-status-version", "property": "data", "value": 0}]
+
+
+def add_charge(store, line_id: int, amount: int, at, external_id: str, merchant: str = "넥슨코리아") -> None:
+    """One approved 소액결제 (a game top-up through 다날) at `at` (an aware datetime), stored as a manual row."""
+    from data.importing.normalize import merchant_key
+    from data.models import Transaction
+
+    with store.write() as db:
+        row = Transaction(line_id=line_id, merchant=merchant, merchant_key=merchant_key(merchant), pg="다날",
+                          category="game", bucket="micropayment", amount=amount, status="approved",
+                          source="manual", external_id=external_id)
+        row.set_time(at)
+        db.add(row)

@@ -8,22 +8,14 @@ from datetime import timedelta
 
 from dashboard.services import budgets as budget_service
 from data.billing import refresh_bills
-from data.models import Line, Transaction, utcnow
+from data.models import Line, utcnow
 from data.vocab import kst_today, month_start, months_back, usage_month
 from tests.e2e.pages import browser_login, click, screenshots, text_of
 from tests.e2e.test_block import click_block
-from tests.helpers import make_line, make_user
+from tests.helpers import add_charge, make_line, make_user
 
 EMAIL = "owner@example.com"
 BANNER = "#line-state-banner"
-
-
-def _charge(store, line_id: int, amount: int, at, external_id: str) -> None:
-    with store.write() as db:
-        row = Transaction(line_id=line_id, merchant="넥슨코리아", pg="다날", category="game", bucket="micropayment",
-                          amount=amount, status="approved", source="manual", external_id=external_id)
-        row.set_time(at)
-        db.add(row)
 
 
 def _wait_text(dash_duo, selector: str, wanted: str, timeout: float = 20) -> str:
@@ -59,10 +51,10 @@ def test_an_overdue_bill_and_a_budget_forecast_have_their_banners(dash_duo, app,
     old = months_back(usage_month(utcnow()), 3)[0]
     with store.write() as db:
         db.get(Line, line).created_at = month_start(old)
-    _charge(store, line, 10_000, month_start(old) + timedelta(days=2), "old-1")  # never paid: overdue by now
+    add_charge(store, line, 10_000, month_start(old) + timedelta(days=2), "old-1")  # never paid: overdue by now
     this_month = month_start(kst_today().strftime("%Y-%m"))
     for day in range(kst_today().day):
-        _charge(store, line, 9_000, this_month + timedelta(days=day, minutes=1), f"now-{day}")
+        add_charge(store, line, 9_000, this_month + timedelta(days=day, minutes=1), f"now-{day}")
     settings = app.server.config["MICROBILL"]
     refresh_bills(store, line, utcnow(), settings)
     with app.server.app_context():

@@ -11,9 +11,9 @@ import pytest
 
 from dashboard.services import budgets as budget_service
 from dashboard.services import lines as lines_service
-from data.models import LineMember, Transaction
+from data.models import LineMember
 from data.vocab import kst_today, month_start
-from tests.helpers import csrf_header, dash_update, login, make_line, make_user
+from tests.helpers import add_charge, csrf_header, dash_update, login, make_line, make_user
 from tests.http.test_api_bills import line_in_arrears
 from tests.http.test_api_lines import bearer
 
@@ -40,11 +40,8 @@ def _output(client, output: str, inputs: list[dict]) -> str:
 
 
 def _spend(store, line_id: int, amount: int, day: int = 1) -> None:
-    with store.write() as db:
-        row = Transaction(line_id=line_id, merchant="넥슨코리아", pg="다날", category="game", bucket="micropayment",
-                          amount=amount, status="approved", source="manual", external_id=f"s-{amount}-{day}")
-        row.set_time(month_start(kst_today().strftime("%Y-%m")).replace(day=day, minute=1))
-        db.add(row)
+    at = month_start(kst_today().strftime("%Y-%m")).replace(day=day, minute=1)
+    add_charge(store, line_id, amount, at, f"s-{amount}-{day}")
 
 
 def _member(store, line_id: int, email: str, role: str) -> int:
